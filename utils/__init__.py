@@ -1,0 +1,23 @@
+"""Shared code for the *Deep Learning for Music Classification with Keras* notebooks.
+
+Notebooks import modules, never copy their code::
+
+    from utils import config, datasets, audio, features, models, evaluation, plots
+
+Modules
+-------
+config      run parameters (quick mode, dataset choice), seeds, repository paths
+datasets    where data lives, dataset loaders, download sources
+demo        offline demo datasets in the real layouts
+audio       loading, segmenting, spectrograms, MFCC, psychoacoustic features
+features    feature extraction over many files with a cache and a progress bar
+models      Keras model builders and device set-up
+evaluation  metrics and the results files
+plots       waveform, spectrogram, training history and other figures
+runner      executes notebooks headless (``python -m utils.runner``)
+"""
+
+__version__ = "0.1.0"
+
+#: The repository on GitHub, used by the "Open in Colab" badges and the Colab setup cell.
+GITHUB_REPO = "musicdl-keras/music-classification-keras"
