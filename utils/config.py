@@ -12,17 +12,43 @@ MUSICDL_DATA     the data folder; default ``data/`` at the repository root.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DATASET_MODES", "RunParameters", "repo_root", "run_parameters", "set_seed", "SEED"]
+__all__ = [
+    "DATASET_MODES",
+    "MINIMUM_VERSIONS",
+    "RunParameters",
+    "SEED",
+    "package_report",
+    "quiet_native_stderr",
+    "repo_root",
+    "run_parameters",
+    "set_seed",
+]
 
 #: Accepted values of ``$MUSICDL_DATASET``.
 DATASET_MODES = ("auto", "real", "demo")
 
 #: The seed every notebook uses unless told otherwise.
 SEED = 42
+
+#: The oldest versions the notebooks work with (requirements.txt pins the tested ones).
+MINIMUM_VERSIONS = {
+    "python": "3.10",
+    "numpy": "1.26",
+    "scipy": "1.11",
+    "pandas": "2.2",
+    "matplotlib": "3.8",
+    "scikit-learn": "1.5",
+    "soundfile": "0.12.1",
+    "librosa": "0.10.2",
+    "tensorflow": "2.16",
+    "keras": "3.3",
+}
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -99,21 +125,86 @@ def run_parameters(*, quick=None, dataset=None, data_dir=None) -> RunParameters:
     return RunParameters(quick=bool(quick), dataset=dataset, data_dir=Path(data_dir).expanduser().resolve())
 
 
-def set_seed(seed: int = SEED) -> int:
-    """Seed Python, NumPy and Keras (TensorFlow) so that runs repeat.
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence what C++ libraries print straight to the process's stderr, for the block's duration.
 
-    Keras is seeded only if it is already imported or importable, so this stays cheap
-    for notebooks that do not train.
+    TensorFlow's CUDA probes print lines such as "Could not find cuda drivers" on every CPU
+    machine, before ``TF_CPP_MIN_LOG_LEVEL`` takes effect; they would clutter the first cell
+    that imports Keras. Python exceptions and warnings are unaffected.
     """
-    import random
-
-    import numpy as np
-
-    random.seed(seed)
-    np.random.seed(seed)
     try:
+        fd = sys.__stderr__.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (some embedded consoles)
+        yield
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.__stderr__.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def set_seed(seed: int = SEED) -> int:
+    """Seed Python, NumPy and TensorFlow so that runs repeat.
+
+    Calls ``keras.utils.set_random_seed``, which seeds all three.
+
+    Parameters
+    ----------
+    seed : int
+        The seed; the series uses :data:`SEED` throughout.
+
+    Returns
+    -------
+    int
+        The seed, for printing.
+    """
+    with quiet_native_stderr():
         import keras
-    except ImportError:  # pragma: no cover - keras is in requirements.txt
-        return seed
+
     keras.utils.set_random_seed(seed)
     return seed
+
+
+def package_report(minimums: dict | None = None) -> list[dict]:
+    """Compare installed package versions with the minimums.
+
+    Parameters
+    ----------
+    minimums : dict, optional
+        Package name to minimum version; defaults to :data:`MINIMUM_VERSIONS`.
+
+    Returns
+    -------
+    list of dict
+        One row per package: ``package``, ``minimum``, ``installed`` (``None`` when missing)
+        and ``ok`` (bool).
+
+    Example
+    -------
+    >>> package_report({"numpy": "1.0"})[0]["ok"]
+    True
+    """
+    import platform
+    from importlib import metadata
+
+    from packaging.version import Version
+
+    rows = []
+    for name, minimum in (minimums or MINIMUM_VERSIONS).items():
+        if name == "python":
+            installed = platform.python_version()
+        else:
+            try:
+                installed = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                installed = None
+        ok = installed is not None and Version(installed) >= Version(minimum)
+        rows.append({"package": name, "minimum": minimum, "installed": installed, "ok": ok})
+    return rows

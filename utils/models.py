@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import platform
 
+from .config import quiet_native_stderr
+
 __all__ = ["setup_device", "distribution_strategy"]
 
 
@@ -35,11 +37,11 @@ def setup_device(*, mixed_precision: bool | str = "auto", verbose: bool = True) 
     >>> info = setup_device(verbose=False); info["device"] in ("CPU", "GPU")
     True
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-    import tensorflow as tf
+    with quiet_native_stderr():
+        import keras
+        import tensorflow as tf
 
-    gpus = tf.config.list_physical_devices("GPU")
+        gpus = tf.config.list_physical_devices("GPU")
     for gpu in gpus:
         try:
             tf.config.experimental.set_memory_growth(gpu, True)

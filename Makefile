@@ -1,0 +1,46 @@
+# Deep Learning for Music Classification with Keras: the project's commands.
+# `make demo` runs every notebook; `make test` runs the test suite. Both set up .venv first.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements.txt
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: help setup demo test lab data bench clean distclean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+# Re-installs only when requirements.txt changed since the last successful install.
+$(STAMP): requirements.txt
+	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing requirements.txt into $(VENV) (about a minute and 3 GB the first time)"
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@cp requirements.txt $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install requirements.txt (skipped when nothing changed)
+
+demo: setup  ## run every notebook headless (full mode) into build/ and print the results table
+	$(PY) -m utils.runner $(NOTEBOOKS)
+
+test: setup  ## run the tests: unit, real-format and every notebook in quick mode
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lab: setup  ## open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks/
+
+data:  ## download the real datasets (GTZAN Music/Speech, MagnaTagATune) into data/
+	bash download_datasets.sh all
+
+bench: setup  ## print the benchmark tables
+	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:  ## delete build/, results/ and caches (never downloaded datasets)
+	rm -rf build results .pytest_cache data/cache
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+
+distclean: clean  ## also delete .venv and the generated demo data (never downloaded datasets)
+	rm -rf $(VENV) data/demo data/demo-quick

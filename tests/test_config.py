@@ -1,0 +1,100 @@
+"""Run parameters, seeds, the results writer and the runner's table."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from utils import config, datasets, evaluation, runner
+
+
+def test_run_parameters_read_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("MUSICDL_QUICK", "1")
+    monkeypatch.setenv("MUSICDL_DATASET", "demo")
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
+    params = config.run_parameters()
+    assert params.quick is True and params.dataset == "demo" and params.data_dir == tmp_path.resolve()
+    assert datasets.data_dir() == tmp_path.resolve()
+
+
+def test_defaults(monkeypatch):
+    for name in ("MUSICDL_QUICK", "MUSICDL_DATASET", "MUSICDL_DATA"):
+        monkeypatch.delenv(name, raising=False)
+    params = config.run_parameters()
+    assert params.quick is False and params.dataset == "auto"
+    assert params.data_dir == config.repo_root() / "data"
+
+
+@pytest.mark.parametrize("name,value", [("MUSICDL_QUICK", "maybe"), ("MUSICDL_DATASET", "mp3")])
+def test_bad_parameters_say_what_is_accepted(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        config.run_parameters()
+
+
+def test_data_dir_is_found_from_any_working_directory(monkeypatch, tmp_path):
+    monkeypatch.delenv("MUSICDL_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert datasets.data_dir() == config.repo_root() / "data"
+
+
+def test_set_seed_repeats_numbers():
+    config.set_seed(7)
+    first = (random.random(), np.random.rand())
+    config.set_seed(7)
+    assert (random.random(), np.random.rand()) == first
+
+
+def test_package_report_flags_old_and_missing():
+    rows = {r["package"]: r for r in config.package_report({"numpy": "999.0", "no-such-package-xyz": "1.0", "python": "3.0"})}
+    assert rows["numpy"]["ok"] is False and rows["numpy"]["installed"]
+    assert rows["no-such-package-xyz"] == {"package": "no-such-package-xyz", "minimum": "1.0", "installed": None, "ok": False}
+    assert rows["python"]["ok"] is True
+
+
+@pytest.fixture
+def results_in(monkeypatch, tmp_path):
+    monkeypatch.setattr(evaluation, "results_dir", lambda: tmp_path)
+    return tmp_path
+
+
+def test_save_results_writes_the_documented_fields(results_in):
+    path = evaluation.save_results(
+        "99_example", dataset="gtzan_music_speech", source="demo", quick=True, metrics={"accuracy": np.float32(0.9)}, seconds=12.345
+    )
+    record = json.loads(path.read_text())
+    assert path == results_in / "99_example.json"
+    assert record["metrics"] == {"accuracy": pytest.approx(0.9)} and isinstance(record["metrics"]["accuracy"], float)
+    assert {"notebook", "dataset", "source", "quick", "metrics", "seconds", "versions"} <= set(record)
+    assert record["versions"]["keras"] and record["seconds"] == 12.35
+    assert evaluation.load_results("99_example") == record
+    assert "99_example" in runner.results_table()
+
+
+@pytest.mark.parametrize("metrics", [{"accuracy": float("nan")}, {"accuracy": "high"}])
+def test_save_results_refuses_non_numbers(results_in, metrics):
+    with pytest.raises((ValueError, TypeError), match="accuracy"):
+        evaluation.save_results("99_example", dataset="x", source="demo", quick=True, metrics=metrics, seconds=1)
+
+
+def test_missing_results_file_says_what_to_run(results_in):
+    with pytest.raises(FileNotFoundError, match="Run the notebook"):
+        evaluation.load_results("98_missing")
+
+
+def test_locate_real_when_missing_names_the_command(monkeypatch, tmp_path):
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="download_datasets.sh gtzan_music_speech"):
+        datasets.locate("gtzan_music_speech", mode="real")
+
+
+def test_setup_device_reports_cpu_or_gpu(capsys):
+    from utils import models
+
+    info = models.setup_device()
+    assert info["device"] in ("CPU", "GPU") and info["gpus"] >= 0
+    if info["gpus"] == 0:
+        assert "no GPU" in capsys.readouterr().out and info["policy"] == "float32"

@@ -1,0 +1,60 @@
+"""Every notebook runs top to bottom in quick mode, and its results file meets its thresholds.
+
+A new notebook joins by adding a row to THRESHOLDS; a notebook without one fails.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from utils import config, evaluation, runner
+
+#: Per notebook: the most seconds it may take in quick mode on a 2-core CPU, and for each
+#: headline metric in its results file the range (low, high) it must fall in.
+THRESHOLDS = {
+    "00_setup_check": {
+        "max_seconds": 120,
+        "metrics": {
+            "tone_peak_hz": (439.5, 440.5),
+            "mp3_peak_hz": (439.5, 440.5),
+            "wav_max_error": (0.0, 1e-4),
+            "packages_ok": (1.0, 1.0),
+        },
+    },
+}
+
+NOTEBOOKS = runner.notebooks()
+
+
+def test_every_notebook_has_thresholds():
+    stems = {p.stem for p in NOTEBOOKS}
+    assert stems, "no notebooks found in notebooks/"
+    assert not stems - set(THRESHOLDS), f"add a THRESHOLDS row for: {sorted(stems - set(THRESHOLDS))}"
+    assert not set(THRESHOLDS) - stems, f"THRESHOLDS names missing notebooks: {sorted(set(THRESHOLDS) - stems)}"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_in_quick_mode(path):
+    spec = THRESHOLDS.get(path.stem)
+    if spec is None:
+        pytest.fail(f"{path.name} has no THRESHOLDS row in {__file__}")
+    results_file = evaluation.results_dir() / f"{path.stem}.json"
+    results_file.unlink(missing_ok=True)
+
+    run = runner.execute(path, quick=True, out_dir=config.repo_root() / "build" / "test", timeout=spec["max_seconds"])
+
+    if not run.ok:
+        pytest.fail(f"{path.name} failed in {run.seconds:.0f} s at {run.error}", pytrace=False)
+    assert run.seconds <= spec["max_seconds"], f"{path.name} took {run.seconds:.0f} s (limit {spec['max_seconds']} s)"
+    assert results_file.exists(), f"{path.name} did not write {results_file}"
+    results = json.loads(results_file.read_text())
+    assert results["notebook"] == path.stem
+    assert results["quick"] is True, "the notebook ignored MUSICDL_QUICK=1"
+    assert results["source"] in ("real", "demo", "none")
+    for name, (low, high) in spec["metrics"].items():
+        assert name in results["metrics"], f"{path.name}: metric {name!r} missing from {results_file}"
+        value = results["metrics"][name]
+        assert low <= value <= high, f"{path.name}: {name} = {value:.4g}, expected within [{low}, {high}]"
