@@ -75,6 +75,8 @@ class Extracted:
     file_index : np.ndarray [shape=(n_rows,)]
         For each row of ``features``, the position of its file in the *input* list, so
         ``labels[res.file_index]`` aligns labels with rows even when files failed.
+    input_index : np.ndarray [shape=(n_ok,)]
+        Position in the input list of each successful file.
     n_cached, n_computed : int
         How many files came from the cache and how many were computed in this call.
     """
@@ -302,32 +304,45 @@ def extract(paths, fn, *, n_jobs=-1, cache_dir=None, desc=None, stack="stack", p
     )
 
 
+def _file_size(path) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def _compute(fn, paths, params, *, n_jobs, desc, progress, n_total, n_cached):
+    """Results of ``_run_one`` for ``paths``, in order; parallel when more than one worker."""
     from tqdm.auto import tqdm
 
     workers = _n_workers(n_jobs, len(paths))
     bar = tqdm(total=n_total, initial=n_cached, desc=desc, unit="file", disable=not progress, leave=False)
+    out: list = [None] * len(paths)
     try:
         if workers == 1:
-            out = []
-            for p in paths:
-                out.append(_run_one(fn, p, params))
+            for i, p in enumerate(paths):
+                out[i] = _run_one(fn, p, params)
                 bar.update()
             return out
         from joblib import Parallel, delayed
 
-        # loky worker processes (not threads: the work holds the GIL in places); they
-        # import only what ``fn`` needs (NumPy, librosa), never TensorFlow.
-        gen = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
-            delayed(_run_one)(fn, p, params) for p in paths
+        # Largest files first, so that no worker is left with a long file at the end.
+        order = sorted(range(len(paths)), key=lambda i: -_file_size(paths[i]))
+        # loky worker processes (not threads: decoding and NumPy code hold the GIL in
+        # places); they import only what ``fn`` needs (NumPy, librosa), never TensorFlow.
+        gen = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered", batch_size=1)(
+            delayed(_indexed)(i, fn, paths[i], params) for i in order
         )
-        out = []
-        for res in gen:
-            out.append(res)
+        for i, res in gen:
+            out[i] = res
             bar.update()
         return out
     finally:
         bar.close()
+
+
+def _indexed(i, fn, path, params):
+    return i, _run_one(fn, path, params)
 
 
 # --------------------------------------------------------------------------- per-file functions
