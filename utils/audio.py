@@ -176,7 +176,7 @@ def load(path, *, sr, mono=True, offset=0.0, duration=None) -> np.ndarray:
     Example
     -------
     >>> y = load("clip.mp3", sr=SR_MTAT, duration=3.0)  # doctest: +SKIP
-    >>> y.shape, y.dtype
+    >>> y.shape, y.dtype  # doctest: +SKIP
     ((48000,), dtype('float32'))
     """
     path = Path(path)
@@ -603,7 +603,7 @@ def db_to_phon(L_db) -> np.ndarray:
 
     Example
     -------
-    >>> db_to_phon(np.full((24, 1), 60.0))[9, 0]  # 1080-1270 Hz band, 60 dB: about 60 phon
+    >>> float(db_to_phon(np.full((24, 1), 60.0))[9, 0])  # 1080-1270 Hz band: 60 dB is 60 phon
     60.0
     """
     L = np.asarray(L_db, dtype=float)
