@@ -177,8 +177,22 @@ def _load_cached(target: Path):
         return None  # missing or unreadable: recompute
 
 
-def _run_one(fn, path, params):
-    """Worker body: ``("ok", array)`` or ``("error", reason)``; never raises."""
+def _run_one(fn, path, params, target=None):
+    """Worker body: ``(("ok", array) or ("error", reason), cache_error)``; never raises.
+
+    With a cache ``target``, the worker writes the result there itself (in parallel).
+    """
+    res = _call(fn, path, params)
+    cache_error = None
+    if target is not None and res[0] == "ok":
+        try:
+            _save_atomic(Path(target), res[1])
+        except OSError as e:
+            cache_error = str(e)
+    return res, cache_error
+
+
+def _call(fn, path, params):
     try:
         out = np.asarray(fn(path, **params))
         if out.dtype == object:
@@ -256,16 +270,13 @@ def extract(paths, fn, *, n_jobs=-1, cache_dir=None, desc=None, stack="stack", p
     n_cached = len(paths) - len(todo)
 
     if todo:
-        results_todo = _compute(fn, [paths[i] for i in todo], params, n_jobs=n_jobs,
+        results_todo = _compute(fn, [paths[i] for i in todo], [targets[i] for i in todo], params, n_jobs=n_jobs,
                                 desc=desc or getattr(fn, "__name__", "features"), progress=progress,
                                 n_total=len(paths), n_cached=n_cached)
-        for i, res in zip(todo, results_todo):
+        for i, (res, cache_error) in zip(todo, results_todo):
             results[i] = res
-            if use_cache and res[0] == "ok":
-                try:
-                    _save_atomic(targets[i], res[1])
-                except OSError as e:
-                    warnings.warn(f"could not write the feature cache {targets[i]}: {e}", stacklevel=2)
+            if cache_error:
+                warnings.warn(f"could not write the feature cache {targets[i]}: {cache_error}", stacklevel=2)
 
     ok = [i for i, r in enumerate(results) if r[0] == "ok"]
     failed = [(paths[i], results[i][1]) for i, r in enumerate(results) if r[0] == "error"]
@@ -311,7 +322,7 @@ def _file_size(path) -> int:
         return 0
 
 
-def _compute(fn, paths, params, *, n_jobs, desc, progress, n_total, n_cached):
+def _compute(fn, paths, targets, params, *, n_jobs, desc, progress, n_total, n_cached):
     """Results of ``_run_one`` for ``paths``, in order; parallel when more than one worker."""
     from tqdm.auto import tqdm
 
@@ -321,7 +332,7 @@ def _compute(fn, paths, params, *, n_jobs, desc, progress, n_total, n_cached):
     try:
         if workers == 1:
             for i, p in enumerate(paths):
-                out[i] = _run_one(fn, p, params)
+                out[i] = _run_one(fn, p, params, targets[i])
                 bar.update()
             return out
         from joblib import Parallel, delayed
@@ -331,7 +342,7 @@ def _compute(fn, paths, params, *, n_jobs, desc, progress, n_total, n_cached):
         # loky worker processes (not threads: decoding and NumPy code hold the GIL in
         # places); they import only what ``fn`` needs (NumPy, librosa), never TensorFlow.
         gen = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered", batch_size=1)(
-            delayed(_indexed)(i, fn, paths[i], params) for i in order
+            delayed(_indexed)(i, fn, paths[i], params, targets[i]) for i in order
         )
         for i, res in gen:
             out[i] = res
@@ -341,8 +352,8 @@ def _compute(fn, paths, params, *, n_jobs, desc, progress, n_total, n_cached):
         bar.close()
 
 
-def _indexed(i, fn, path, params):
-    return i, _run_one(fn, path, params)
+def _indexed(i, fn, path, params, target):
+    return i, _run_one(fn, path, params, target)
 
 
 # --------------------------------------------------------------------------- per-file functions
