@@ -1,0 +1,59 @@
+"""utils.plots: every figure has labelled axes with units."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from utils import audio, plots  # noqa: E402
+
+SR = 22050
+
+
+@pytest.fixture()
+def y():
+    t = np.arange(2 * SR) / SR
+    return (0.5 * np.sin(2 * np.pi * 440 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2).astype(np.float32)
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def test_waveform_axes(y):
+    ax = plots.waveform(y, sr=SR, title="tone")
+    assert ax.get_xlabel() == "Time (s)" and ax.get_ylabel() == "Amplitude"
+    assert ax.get_title() == "tone"
+    assert ax.get_xlim()[1] == pytest.approx(2.0)
+
+
+def test_spectrogram_axes_and_colorbar(y):
+    S = audio.log_mel(y, sr=SR, n_mels=40, n_fft=1024, hop_length=512)
+    fig, (a, b) = plt.subplots(1, 2)
+    plots.spectrogram(S, sr=SR, hop_length=512, ax=a, title="log-mel")
+    assert a.get_xlabel() == "Time (s)" and "Hz" in a.get_ylabel()
+    assert a.get_xlim()[1] == pytest.approx(S.shape[1] * 512 / SR, rel=0.02)
+    colorbars = [ax for ax in fig.axes if ax not in (a, b)]
+    assert len(colorbars) == 1 and colorbars[0].get_ylabel() == "dB"
+    plots.spectrogram(audio.mfcc(y, sr=SR), sr=SR, hop_length=512, y_axis=None, ax=b, colorbar=False)
+    assert b.get_ylabel() == "Coefficient"
+
+
+def test_rhythm_pattern_axes(y):
+    rp = audio.rhythm_patterns(y, sr=SR)
+    ax = plots.rhythm_pattern(rp, title="AM tone")
+    assert ax.get_xlabel() == "Modulation frequency (Hz)" and "Bark" in ax.get_ylabel()
+    x0, x1 = ax.get_xlim()
+    assert x0 == pytest.approx(0.084, abs=0.01) and x1 == pytest.approx(10.18, abs=0.05)
+    assert ax.get_ylim() == (0.5, 24.5)
+    flat = plots.rhythm_pattern(rp.ravel(order="F"), colorbar=False)
+    np.testing.assert_array_equal(flat.images[0].get_array(), rp)
+    with pytest.raises(ValueError, match="24"):
+        plots.rhythm_pattern(np.zeros((10, 60)))
