@@ -107,7 +107,7 @@ def spectrogram(S_db, *, sr, hop_length, y_axis="mel", ax=None, title=None, fmax
     return ax
 
 
-def rhythm_pattern(rp, *, ax=None, title=None, colorbar=True):
+def rhythm_pattern(rp, *, ax=None, title=None, colorbar=True, vmax=None):
     """Plot a rhythm pattern: Bark band against modulation frequency.
 
     Parameters
@@ -118,6 +118,8 @@ def rhythm_pattern(rp, *, ax=None, title=None, colorbar=True):
     ax : matplotlib.axes.Axes, optional
     title : str, optional
     colorbar : bool
+    vmax : float, optional
+        Top of the colour scale; give several patterns the same one to compare them.
 
     Returns
     -------
@@ -136,7 +138,7 @@ def rhythm_pattern(rp, *, ax=None, title=None, colorbar=True):
     mod = audio.modulation_frequencies(rp.shape[1])
     step = mod[0]
     ax = _axes(ax, (6, 3.5))
-    img = ax.imshow(rp, origin="lower", aspect="auto", interpolation="nearest", cmap="magma",
+    img = ax.imshow(rp, origin="lower", aspect="auto", interpolation="nearest", cmap="magma", vmin=0, vmax=vmax,
                     extent=(mod[0] - step / 2, mod[-1] + step / 2, 0.5, n_bands + 0.5))
     ax.set(xlabel="Modulation frequency (Hz)", ylabel="Bark band (critical band 1-24)")
     if colorbar:
