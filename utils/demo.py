@@ -24,7 +24,7 @@ byte-identical between runs and independent of the number of workers.
 
 Command line::
 
-    python -m utils.demo            # full demo in <data>/demo       (about 1,100 files)
+    python -m utils.demo            # full demo in <data>/demo       (about 930 files)
     python -m utils.demo --quick    # quick demo in <data>/demo-quick (seconds)
     python -m utils.demo --force    # generate again even if complete
 """
@@ -52,7 +52,7 @@ DEMO_VERSION = 1
 MARKER = ".demo-complete.json"
 #: How many clips each variant has: GTZAN clips per class, MTAT clips per folder (x16).
 SIZES = {
-    "full": {"gtzan_per_class": 64, "mtat_per_folder": 60},
+    "full": {"gtzan_per_class": 64, "mtat_per_folder": 50},
     "quick": {"gtzan_per_class": 16, "mtat_per_folder": 10},
 }
 #: Length of a demo MTAT clip in samples at 16 kHz (29.15 s: passes the 29.1 s filter).
@@ -796,7 +796,7 @@ def generate(root=None, *, quick: bool = False, datasets=("gtzan_music_speech", 
         ``<data>/demo`` (or ``<data>/demo-quick`` with ``quick=True``).
     quick : bool
         The small variant (16 + 16 GTZAN clips, 160 MTAT clips) instead of the full one
-        (64 + 64 and 960); see :data:`SIZES`.
+        (64 + 64 and 800); see :data:`SIZES`.
     datasets : sequence of str
         Which datasets to generate.
     seed : int
