@@ -742,12 +742,15 @@ def _gtzan_clip(kind: str, index: int, out_dir: str, seed: int, genre: str | Non
     return str(path)
 
 
-def _run(tasks, n_jobs: int, desc: str):
+def _run(tasks, n_jobs: int, desc: str, verbose: bool):
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
-    jobs = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)(delayed(f)(*a) for f, a in tasks)
-    return list(tqdm(jobs, total=len(tasks), desc=desc, unit="clip", mininterval=0.5))
+    if n_jobs == 1:
+        jobs = (f(*a) for f, a in tasks)
+    else:
+        jobs = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1)(delayed(f)(*a) for f, a in tasks)
+    return list(tqdm(jobs, total=len(tasks), desc=desc, unit="clip", mininterval=0.5, disable=not verbose))
 
 
 def _write_mtat_csvs(out: Path, rows: list) -> None:
@@ -786,7 +789,7 @@ def is_complete(path) -> bool:
 
 
 def generate(root=None, *, quick: bool = False, datasets=("gtzan_music_speech", "magnatagatune"), seed: int = config.SEED,
-             n_jobs: int = -1, force: bool = False, verbose: bool = True) -> dict:
+             n_jobs: int = -1, force: bool = False, verbose: bool = True, size: dict | None = None) -> dict:
     """Generate the demo datasets (skipping those already complete).
 
     Parameters
@@ -807,6 +810,9 @@ def generate(root=None, *, quick: bool = False, datasets=("gtzan_music_speech", 
         Generate again even when complete.
     verbose : bool
         Print one line per dataset and show a progress bar.
+    size : dict, optional
+        Overrides the entry of :data:`SIZES` (keys ``gtzan_per_class``, ``mtat_per_folder``),
+        e.g. for a tiny set in tests.
 
     Returns
     -------
@@ -830,7 +836,7 @@ def generate(root=None, *, quick: bool = False, datasets=("gtzan_music_speech", 
     if root is None:
         root = ds_mod.data_dir() / ("demo-quick" if quick else "demo")
     root = Path(root).expanduser().resolve()
-    size = SIZES["quick" if quick else "full"]
+    size = dict(SIZES["quick" if quick else "full"], **(size or {}))
     out = {}
     for name in names:
         final = root / ds_mod.DATASETS[name].folder
@@ -849,12 +855,12 @@ def generate(root=None, *, quick: bool = False, datasets=("gtzan_music_speech", 
             genres = _genre_sequence(per, np.random.default_rng([seed, 4]))
             tasks = [(_gtzan_clip, ("music", i, str(tmp), seed, genres[i])) for i in range(per)]
             tasks += [(_gtzan_clip, ("speech", i, str(tmp), seed, None)) for i in range(per)]
-            _run(tasks, n_jobs, f"demo {name}") if verbose else [f(*a) for f, a in tasks]
+            _run(tasks, n_jobs, f"demo {name}", verbose)
             counts = {"music": per, "speech": per}
         else:
             plan = _mtat_plan(size["mtat_per_folder"], seed)
             tasks = [(_mtat_clip, (item, str(tmp), seed)) for item in plan]
-            rows = _run(tasks, n_jobs, f"demo {name}") if verbose else [f(*a) for f, a in tasks]
+            rows = _run(tasks, n_jobs, f"demo {name}", verbose)
             _write_mtat_csvs(tmp, rows)
             counts = {"clips": len(rows), "per_folder": size["mtat_per_folder"]}
         marker = dict(version=DEMO_VERSION, dataset=name, variant="quick" if quick else "full", seed=seed,
