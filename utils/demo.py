@@ -563,14 +563,14 @@ def _speech(sr: int, n: int, rng: np.random.Generator):
             c_len = {0: 0, 1: int(0.07 / hop_s), 2: int(0.025 / hop_s), 3: int(0.05 / hop_s)}[cons]
             c_len = min(c_len, (b - a) // 2)
             v = np.arange(b - a - c_len)
-            shape = np.sin(np.pi * (v + 1) / (len(v) + 1)) ** 0.6  # syllable loudness arc
+            shape = np.sin(np.pi * (v + 1) / (len(v) + 1))  # syllable loudness arc: dips between syllables
             voiced[a + c_len: b] = shape * stress
             f0[a:b] = contour * stress * (1 + 0.02 * rng.standard_normal(b - a))  # + jitter
             if cons == 1:
-                noisy[a: a + c_len] = float(rng.uniform(0.4, 0.9))
+                noisy[a: a + c_len] = float(rng.uniform(0.1, 0.25))
                 centre[a: a + c_len] = float(rng.choice([2500, 4500, 6500]))
             elif cons == 2:
-                noisy[a: a + c_len] = 1.2
+                noisy[a + c_len // 2: a + c_len] = 0.5  # closure (silence), then the burst
                 centre[a: a + c_len] = float(rng.uniform(1500, 4000))
             elif cons == 3:
                 voiced[a: a + c_len] = 0.35
