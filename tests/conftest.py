@@ -25,3 +25,13 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real test data not found at {SHARED_DATA} (only developers and CI have it)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def quick_demo(tmp_path_factory) -> Path:
+    """The quick demo datasets, generated once per test session into a temporary folder."""
+    from utils import demo
+
+    root = tmp_path_factory.mktemp("demo-quick")
+    demo.generate(root, quick=True, verbose=False)
+    return root

@@ -1,0 +1,215 @@
+"""Dataset loaders, tag groups and the standard split, on the demo data and on real formats."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from utils import config, datasets, demo
+
+
+# ---------------------------------------------------------------- constants (facts)
+
+
+def test_tag_lists_match_the_real_files(shared_data):
+    tags = (shared_data / "mtat" / "tags_188.txt").read_text().splitlines()
+    top50 = (shared_data / "mtat" / "top50_tags.txt").read_text().splitlines()
+    assert list(datasets.TAGS_188) == tags
+    assert list(datasets.TOP50_TAGS) == top50
+
+
+def test_tag_groups_are_real_tags_and_vocal_instrumental_disjoint():
+    for name, group in datasets.TAG_GROUPS.items():
+        assert set(group) <= set(datasets.TAGS_188), name
+        assert len(set(group)) == len(group), name
+    assert not set(datasets.VOCAL_TAGS) & set(datasets.INSTRUMENTAL_TAGS)
+
+
+# ---------------------------------------------------------------- GTZAN
+
+
+def test_gtzan_loader_on_demo(quick_demo):
+    per = demo.SIZES["quick"]["gtzan_per_class"]
+    for root in (quick_demo, quick_demo / "gtzan_music_speech", quick_demo / "gtzan_music_speech" / "music_speech"):
+        df = datasets.load_gtzan_music_speech(root)
+        assert list(df.columns) == ["path", "label", "duration"]
+        assert df.label.value_counts().to_dict() == {"music": per, "speech": per}
+        assert df.duration.between(29.9, 30.1).all()
+        assert all(Path(p).is_absolute() for p in df.path)
+        assert list(df.path) == sorted(df.path)  # music_wav < speech_wav, then by name
+
+
+def test_gtzan_loader_names_and_skips_bad_files(quick_demo, tmp_path):
+    src = quick_demo / "gtzan_music_speech" / "music_speech"
+    dst = tmp_path / "music_speech"
+    shutil.copytree(src, dst)
+    (dst / "music_wav" / "not_audio.wav").write_text("this is a text file, not a wav")
+    data = (dst / "speech_wav" / "speech_000.wav").read_bytes()
+    (dst / "speech_wav" / "truncated.wav").write_bytes(data[:2000])  # a header and 0.04 s of audio
+    (dst / "speech_wav" / "empty.wav").write_bytes(b"")
+    with pytest.warns(UserWarning) as caught:
+        df = datasets.load_gtzan_music_speech(tmp_path)
+    text = " ".join(str(w.message) for w in caught)
+    assert "not_audio.wav" in text and "empty.wav" in text and "truncated.wav" in text
+    assert "2 GTZAN files could not be read" in text
+    per = demo.SIZES["quick"]["gtzan_per_class"]
+    assert len(df) == 2 * per and len(df.attrs["skipped"]) == 3
+
+
+def test_gtzan_loader_missing_folder_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="download_datasets.sh gtzan_music_speech"):
+        datasets.load_gtzan_music_speech(tmp_path)
+
+
+# ---------------------------------------------------------------- MTAT on the demo
+
+
+@pytest.fixture(scope="module")
+def mtat(quick_demo):
+    df = datasets.load_magnatagatune(quick_demo / "magnatagatune")
+    df["duration"] = datasets.clip_durations(df)
+    return df
+
+
+def test_mtat_loader_columns(mtat, quick_demo):
+    assert list(mtat.columns[:4]) == ["clip_id", "mp3_path", "path", "folder"]
+    assert list(mtat.columns[4:192]) == list(datasets.TAGS_188)
+    assert {"title", "artist", "album", "segmentStart"} <= set(mtat.columns)
+    assert len(mtat) == 16 * demo.SIZES["quick"]["mtat_per_folder"]
+    assert mtat[list(datasets.TAGS_188)].isin([0, 1]).all().all()
+    assert mtat.clip_id.is_monotonic_increasing
+    assert (mtat.folder == mtat.mp3_path.str[0]).all()
+    assert all(Path(p).is_file() for p in mtat.path)
+    # root may also be the data folder holding magnatagatune/
+    assert len(datasets.load_magnatagatune(quick_demo)) == len(mtat)
+
+
+def test_split_counts_per_folder_group(mtat):
+    per = demo.SIZES["quick"]["mtat_per_folder"]
+    assert mtat.duration.min() >= datasets.MTAT_MIN_DURATION  # demo clips pass the length filter
+    parts = datasets.split_top50(mtat)
+    has_top50 = mtat[list(datasets.TOP50_TAGS)].sum(axis=1) > 0
+    for part, folders in datasets.SPLIT_FOLDERS.items():
+        assert set(parts[part].folder) <= set(folders)
+        expected = int((has_top50 & mtat.folder.isin(list(folders))).sum())
+        assert len(parts[part]) == expected
+        assert expected >= 0.7 * per * len(folders)  # most demo clips carry a top-50 tag
+    # the length filter: a clip made shorter leaves the split
+    short = mtat.duration.copy()
+    short.iloc[0] = 10.0
+    parts2 = datasets.split_top50(mtat, durations=short)
+    assert sum(map(len, parts2.values())) == sum(map(len, parts.values())) - int(has_top50.iloc[0])
+
+
+def test_quick_subset_keeps_every_class(mtat):
+    y = datasets.single_label(mtat, datasets.GENRE_TAGS)
+    small = datasets.quick_subset(mtat, y, n=20, seed=1)
+    assert set(y[small.index]) == set(y.dropna())
+    assert len(small) >= 20
+    again = datasets.quick_subset(mtat, y, n=20, seed=1)
+    assert list(small.index) == list(again.index)
+    multi = datasets.quick_subset(mtat, list(datasets.TOP50_TAGS), n=30, seed=0)
+    present = mtat[list(datasets.TOP50_TAGS)].sum() > 0
+    assert (multi[list(datasets.TOP50_TAGS)].sum()[present] > 0).all()
+
+
+def test_mtat_missing_and_empty_audio_are_reported(quick_demo, tmp_path):
+    root = tmp_path / "magnatagatune"
+    shutil.copytree(quick_demo / "magnatagatune", root)
+    files = sorted((root / "mp3").rglob("*.mp3"))
+    files[0].unlink()
+    files[1].write_bytes(b"")
+    with pytest.warns(UserWarning, match=r"2 MTAT clips have no usable mp3") as caught:
+        df = datasets.load_magnatagatune(root)
+    assert files[0].name in str(caught[0].message) and files[1].name in str(caught[0].message)
+    assert len(df) == len(files) - 2
+    with pytest.warns(UserWarning, match="were kept"):
+        kept = datasets.load_magnatagatune(root, drop_missing=False)
+    assert len(kept) == len(files)
+    files[2].write_bytes(b"ID3 not really an mp3 at all" * 10)  # undecodable
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = datasets.load_magnatagatune(root)
+    with pytest.warns(UserWarning, match="could not be decoded"):
+        dur = datasets.clip_durations(df)
+    assert dur.isna().sum() == 1
+    with pytest.warns(UserWarning, match="no readable audio"):
+        parts = datasets.split_top50(df, durations=dur)
+    assert files[2].name not in " ".join(pd.concat(parts.values()).mp3_path)
+
+
+def test_annotations_missing_column_is_a_clear_error(quick_demo, tmp_path):
+    root = tmp_path / "magnatagatune"
+    root.mkdir()
+    ann = pd.read_csv(quick_demo / "magnatagatune" / "annotations_final.csv", sep="\t")
+    ann.drop(columns=["harpsichord"]).to_csv(root / "annotations_final.csv", sep="\t", index=False)
+    with pytest.raises(ValueError, match=r"lacks the column 'harpsichord'.*annotations_final.csv|annotations_final.csv lacks the column 'harpsichord'"):
+        datasets.load_magnatagatune(root, drop_missing=False)
+
+
+# ---------------------------------------------------------------- locate / demo paths
+
+
+def test_locate_generates_demo_and_real_mode_names_the_command(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
+    monkeypatch.setattr(demo, "SIZES", {"quick": {"gtzan_per_class": 1, "mtat_per_folder": 1},
+                                        "full": demo.SIZES["full"]})
+    with pytest.raises(FileNotFoundError, match="bash download_datasets.sh magnatagatune"):
+        datasets.locate("magnatagatune", mode="real")
+    path, source = datasets.locate("gtzan_music_speech", mode="auto", quick=True)
+    assert source == "demo" and path == tmp_path / "demo-quick" / "gtzan_music_speech"
+    assert "generating the quick demo" in capsys.readouterr().out
+    assert datasets.load_gtzan_music_speech(path).shape == (2, 3)
+    datasets.locate("gtzan_music_speech", mode="demo", quick=True)
+    assert "generating" not in capsys.readouterr().out  # second time: already there
+    assert datasets.demo_path("magnatagatune") == tmp_path / "demo" / "magnatagatune"
+    row = {r["dataset"]: r for r in datasets.status()}["gtzan_music_speech"]
+    assert row["demo_quick"] and not row["demo"] and not row["real"]
+
+
+# ---------------------------------------------------------------- real formats (../shared/data)
+
+
+def test_real_mtat_clip_decodes_to_16k_mono_29s(shared_data):
+    clip = next((shared_data / "mtat" / "audio").glob("*.mp3"))
+    y, sr = sf.read(clip)
+    assert sr == datasets.MTAT_SR and y.ndim == 1
+    assert 28.5 < len(y) / sr < 29.5
+    assert datasets.audio_duration(clip) == pytest.approx(len(y) / sr)
+    # the header estimate is off for real mp3s; that is why mp3 durations are decoded
+    assert abs(datasets.audio_duration(clip, exact=False) - len(y) / sr) > 0.05
+
+
+def test_real_clip_index_folder_groups(shared_data):
+    idx = pd.read_csv(shared_data / "mtat" / "clip_index.tsv", sep="\t", header=None, names=["clip_id", "mp3_path"])
+    assert len(idx) == 25863
+    folder = idx.mp3_path.str[0]
+    counts = {part: int(folder.isin(list(f)).sum()) for part, f in datasets.SPLIT_FOLDERS.items()}
+    assert counts == {"train": 18709, "valid": 1825, "test": 5329}
+
+
+def test_real_top50_split_lists_fall_in_their_folders(shared_data):
+    sizes = {}
+    for part, folders in datasets.SPLIT_FOLDERS.items():
+        paths = (shared_data / "mtat" / f"top50_split_{part}.txt").read_text().split()
+        sizes[part] = len(paths)
+        assert {p[0] for p in paths} <= set(folders), part
+    assert sizes == {"train": 15244, "valid": 1529, "test": 4332}
+
+
+def test_real_clips_in_awkward_formats_load(shared_data):
+    clips = sorted((shared_data / "real_clips").iterdir())
+    assert len(clips) >= 5
+    for clip in clips:
+        info = sf.info(clip)
+        y, sr = sf.read(clip, dtype="float32", always_2d=True)
+        mono = y.mean(axis=1)
+        assert sr == info.samplerate in (22050, 44100, 48000)
+        assert mono.ndim == 1 and np.isfinite(mono).all() and np.abs(mono).max() > 0
+        assert datasets.audio_duration(clip) == pytest.approx(len(y) / sr, abs=1e-3)

@@ -1,0 +1,120 @@
+"""The offline demo data: real layouts and formats, learnable structure, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from utils import datasets, demo
+
+
+def _tree_hash(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def test_same_seed_gives_byte_identical_files_whatever_the_workers(tmp_path):
+    tiny = {"gtzan_per_class": 2, "mtat_per_folder": 1}
+    a = demo.generate(tmp_path / "a", quick=True, size=tiny, n_jobs=1, verbose=False)
+    b = demo.generate(tmp_path / "b", quick=True, size=tiny, n_jobs=2, verbose=False)
+    for name in a:
+        assert _tree_hash(a[name]) == _tree_hash(b[name]), name
+    c = demo.generate(tmp_path / "c", quick=True, size=tiny, n_jobs=1, verbose=False, seed=7,
+                      datasets=("magnatagatune",))
+    assert _tree_hash(c["magnatagatune"]) != _tree_hash(a["magnatagatune"])
+
+
+def test_generation_is_idempotent_and_redoes_an_interrupted_run(tmp_path, capsys):
+    tiny = {"gtzan_per_class": 1, "mtat_per_folder": 1}
+    paths = demo.generate(tmp_path, quick=True, size=tiny, datasets=("gtzan_music_speech",), n_jobs=1)
+    folder = paths["gtzan_music_speech"]
+    first = _tree_hash(folder)
+    demo.generate(tmp_path, quick=True, size=tiny, datasets=("gtzan_music_speech",), n_jobs=1)
+    assert "already present" in capsys.readouterr().out
+    # an interrupted run: no marker -> regenerated, not trusted
+    (folder / demo.MARKER).unlink()
+    assert not demo.is_complete(folder)
+    demo.generate(tmp_path, quick=True, size=tiny, datasets=("gtzan_music_speech",), n_jobs=1)
+    assert demo.is_complete(folder) and _tree_hash(folder) == first
+
+
+def test_gtzan_demo_has_the_real_format(quick_demo):
+    folder = quick_demo / "gtzan_music_speech" / "music_speech"
+    for sub in ("music_wav", "speech_wav"):
+        files = sorted((folder / sub).glob("*.wav"))
+        assert len(files) == demo.SIZES["quick"]["gtzan_per_class"]
+        info = sf.info(files[0])
+        assert (info.samplerate, info.channels, info.subtype) == (22050, 1, "PCM_16")
+        assert info.duration == pytest.approx(30.0)
+
+
+def test_mtat_demo_has_the_real_format(quick_demo):
+    root = quick_demo / "magnatagatune"
+    header = (root / "annotations_final.csv").read_text().splitlines()[0]
+    cols = pd.read_csv(root / "annotations_final.csv", sep="\t", nrows=0).columns.tolist()
+    assert header.startswith('"clip_id"\t"no voice"')  # quoted, tab-separated, as the real file
+    assert cols == ["clip_id", *datasets.TAGS_188, "mp3_path"]
+    info_cols = pd.read_csv(root / "clip_info_final.csv", sep="\t", nrows=0).columns.tolist()
+    assert info_cols == list(datasets.CLIP_INFO_COLUMNS)
+    folders = sorted(p.name for p in (root / "mp3").iterdir())
+    assert folders == list(datasets.MTAT_FOLDERS)
+    per = [len(list((root / "mp3" / f).glob("*.mp3"))) for f in folders]
+    assert per == [demo.SIZES["quick"]["mtat_per_folder"]] * 16
+    clip = next((root / "mp3" / "c").glob("*.mp3"))
+    y, sr = sf.read(clip)
+    assert sr == 16000 and y.ndim == 1
+    assert len(y) / sr >= datasets.MTAT_MIN_DURATION
+    # names as in MTAT: artist-album-track-title-start-end.mp3
+    stem = clip.stem.split("-")
+    assert len(stem) == 6 and stem[2].isdigit() and int(stem[5]) - int(stem[4]) == 29
+    marker = json.loads((root / demo.MARKER).read_text())
+    assert marker["counts"]["clips"] == 16 * demo.SIZES["quick"]["mtat_per_folder"]
+
+
+def _log_spec(y, n_fft=512, hop=256):
+    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop] * np.hanning(n_fft)
+    return np.log(np.abs(np.fft.rfft(frames, axis=1)) ** 2 + 1e-10)
+
+
+def test_music_and_speech_differ_in_structure_not_in_loudness(quick_demo):
+    df = datasets.load_gtzan_music_speech(quick_demo / "gtzan_music_speech")
+    rms, flux = {"music": [], "speech": []}, {"music": [], "speech": []}
+    for path, label in zip(df.path, df.label):
+        y, sr = sf.read(path, dtype="float32")
+        rms[label].append(20 * np.log10(np.sqrt(np.mean(y ** 2))))
+        energy = np.exp(_log_spec(y)).sum(axis=1)
+        # speech: syllables and pauses make the frame energy swing far more than in music
+        flux[label].append(np.std(np.log(energy + 1e-8)))
+    # loudness ranges overlap, so level alone cannot tell the classes apart
+    assert min(rms["speech"]) < max(rms["music"]) and min(rms["music"]) < max(rms["speech"])
+    assert np.median(flux["speech"]) > np.median(flux["music"])
+
+
+def test_tags_follow_the_recipe_with_noise(quick_demo):
+    df = datasets.load_magnatagatune(quick_demo / "magnatagatune")
+    tags = df[list(datasets.TAGS_188)]
+    n_tags = tags.sum(axis=1)
+    assert n_tags.mean() > 3 and n_tags.min() >= 1
+    # annotator noise: synonyms are used inconsistently (both spellings occur)
+    assert tags["vocal"].sum() > 0 and tags["vocals"].sum() > 0
+    assert tags[["no vocal", "no vocals", "no voice"]].gt(0).sum().gt(0).all()
+    # vocal and instrumental groups are both well represented once the XOR is applied
+    vi = datasets.single_label(df, {"vocal": datasets.VOCAL_TAGS, "instrumental": datasets.INSTRUMENTAL_TAGS})
+    counts = vi.value_counts()
+    assert counts["vocal"] >= 0.15 * len(df) and counts["instrumental"] >= 0.15 * len(df)
+    # most genres of the genre group occur as single labels
+    genres = datasets.single_label(df, datasets.GENRE_TAGS).dropna()
+    assert genres.nunique() >= 8
+    # a tag that a recipe implies co-occurs with its genre far above chance
+    techno = df["techno"] == 1
+    assert df.loc[techno, "synth"].mean() > df.loc[~techno, "synth"].mean()
