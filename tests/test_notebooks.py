@@ -23,6 +23,19 @@ THRESHOLDS = {
             "packages_ok": (1.0, 1.0),
         },
     },
+    "01_audio_basics": {
+        "max_seconds": 240,
+        "metrics": {
+            "song2_exact_match": (4, 4),  # song 1 starts 4 numbers into song 2
+            "song3_matches": (2, 2),  # song 3 holds song 1's tail and most of its head
+            "song3_last_match": (45, 45),
+            "logmel_vs_librosa_max_db": (0.0, 1e-4),
+            "keras_mel_max_db": (0.0, 0.1),
+            "beat_strength_ratio": (1.3, 100.0),  # drum and bass has a steadier beat than Brahms
+            "clips": (16, 10_000),
+            "segments": (15 * 16, 15 * 10_000),
+        },
+    },
 }
 
 NOTEBOOKS = runner.notebooks()

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .datasets import GTZAN_SR, MTAT_SR
+
 __all__ = [
     "SR_GTZAN",
     "SR_MTAT",
@@ -64,10 +66,10 @@ __all__ = [
 
 # --------------------------------------------------------------------------- constants
 
-#: Sample rate of GTZAN (genre and Music/Speech) audio, Hz.
-SR_GTZAN = 22050
-#: Sample rate of MagnaTagATune mp3s, Hz.
-SR_MTAT = 16000
+#: Sample rates of the datasets' audio, Hz (facts owned by :mod:`utils.datasets`):
+#: GTZAN (genre and Music/Speech) 22,050 Hz, MagnaTagATune mp3s 16,000 Hz.
+SR_GTZAN = GTZAN_SR
+SR_MTAT = MTAT_SR
 #: Sample rate at which rhythm patterns are computed (the reference method's 22.05 kHz), Hz.
 SR_RP = 22050
 

@@ -46,7 +46,7 @@ __all__ = [
     "TAG_GROUPS", "MTAT_SR", "MTAT_MIN_DURATION", "SPLIT_FOLDERS", "MTAT_FOLDERS",
     "ANNOTATION_FILE", "CLIP_INFO_FILE", "CLIP_INFO_COLUMNS",
     "load_magnatagatune", "clip_durations", "split_top50", "single_label", "quick_subset",
-    "install",
+    "install", "LIBROSA_EXAMPLES", "example_audio",
 ]
 
 
@@ -376,6 +376,54 @@ def _warn_files(what: str, paths: list, *, limit: int = 10) -> None:
     shown = ", ".join(str(p) for p in paths[:limit])
     more = f" and {len(paths) - limit} more" if len(paths) > limit else ""
     warnings.warn(f"{len(paths)} {what}: {shown}{more}", stacklevel=3)
+
+
+# --------------------------------------------------------------------------------------
+# Example recordings (librosa's), with an offline fallback
+# --------------------------------------------------------------------------------------
+
+#: librosa's example recordings the notebooks use, and what kind of sound each is.
+LIBROSA_EXAMPLES = {
+    "brahms": "music", "choice": "music", "fishin": "music", "nutcracker": "music", "pistachio": "music",
+    "sweetwaltz": "music", "trumpet": "music", "vibeace": "music",
+    "libri1": "speech", "libri2": "speech", "libri3": "speech",
+}
+
+
+def example_audio(name: str) -> Path:
+    """Path of librosa's example recording ``name``, or of a demo clip when it can't be had.
+
+    ``librosa.ex(name)`` downloads the recording once and caches it (``$LIBROSA_DATA_DIR``
+    points at a local copy). Offline without a cached copy, this returns a GTZAN
+    Music/Speech clip of the same kind (music or speech) and says so.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`LIBROSA_EXAMPLES`, e.g. ``"trumpet"``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Example
+    -------
+    >>> example_audio("trumpet").suffix  # doctest: +SKIP
+    '.ogg'
+    """
+    if name not in LIBROSA_EXAMPLES:
+        raise ValueError(f"Unknown example {name!r}; known: {', '.join(LIBROSA_EXAMPLES)}")
+    try:
+        import librosa
+
+        return Path(librosa.ex(name))
+    except Exception as exc:  # offline and not cached: pooch raises network errors of several kinds
+        kind = LIBROSA_EXAMPLES[name]
+        root, source = locate("gtzan_music_speech")
+        clips = load_gtzan_music_speech(root)
+        path = Path(clips.loc[clips.label == kind, "path"].iloc[0])
+        print(f"librosa example {name!r} unavailable ({type(exc).__name__}); using the {source} {kind} clip {path.name}")
+        return path
 
 
 # --------------------------------------------------------------------------------------
