@@ -98,3 +98,17 @@ def test_setup_device_reports_cpu_or_gpu(capsys):
     assert info["device"] in ("CPU", "GPU") and info["gpus"] >= 0
     if info["gpus"] == 0:
         assert "no GPU" in capsys.readouterr().out and info["policy"] == "float32"
+
+
+def test_runner_reports_the_failing_cell_and_its_traceback(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("ratio = x / 0  # the broken cell")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "99_broken.ipynb"
+    nbformat.write(nb, path)
+    run = runner.execute(path, quick=True, out_dir=tmp_path / "out", timeout=60)
+    assert not run.ok
+    assert "ratio = x / 0  # the broken cell" in run.error and "ZeroDivisionError" in run.error
+    assert (tmp_path / "out" / "99_broken.ipynb").exists(), "the executed copy is kept for inspection"

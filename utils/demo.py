@@ -44,7 +44,7 @@ import numpy as np
 
 from . import config, datasets
 
-__all__ = ["generate", "is_complete", "SIZES", "MARKER", "DEMO_VERSION", "GENRES", "MTAT_SAMPLES"]
+__all__ = ["generate", "is_complete", "music_genres", "SIZES", "MARKER", "DEMO_VERSION", "GENRES", "MTAT_SAMPLES"]
 
 #: Bumped whenever the generated data change; a demo made by another version is regenerated.
 DEMO_VERSION = 1
@@ -771,6 +771,21 @@ def _write_mtat_csvs(out: Path, rows: list) -> None:
                         f"https://example.org/demo/{r['artist']}/{r['track']:02d}-{r['title']}.mp3", r["mp3_path"]])
 
 
+def music_genres(path) -> dict:
+    """The genre recipe of each music clip of a GTZAN Music/Speech demo folder.
+
+    Returns
+    -------
+    dict of str to str
+        File name (``music_000.wav``) to genre (a key of :data:`GENRES`); empty for real data
+        or a demo made before genres were recorded.
+    """
+    marker = Path(path) / MARKER
+    if not marker.is_file():
+        return {}
+    return json.loads(marker.read_text(encoding="utf-8")).get("genres", {})
+
+
 def is_complete(path) -> bool:
     """True when ``path`` is a demo dataset folder whose generation finished (its marker exists).
 
@@ -857,14 +872,16 @@ def generate(root=None, *, quick: bool = False, datasets=("gtzan_music_speech", 
             tasks += [(_gtzan_clip, ("speech", i, str(tmp), seed, None)) for i in range(per)]
             _run(tasks, n_jobs, f"demo {name}", verbose)
             counts = {"music": per, "speech": per}
+            extra = {"genres": {f"music_{i:03d}.wav": genres[i] for i in range(per)}}
         else:
             plan = _mtat_plan(size["mtat_per_folder"], seed)
             tasks = [(_mtat_clip, (item, str(tmp), seed)) for item in plan]
             rows = _run(tasks, n_jobs, f"demo {name}", verbose)
             _write_mtat_csvs(tmp, rows)
             counts = {"clips": len(rows), "per_folder": size["mtat_per_folder"]}
+            extra = {}
         marker = dict(version=DEMO_VERSION, dataset=name, variant="quick" if quick else "full", seed=seed,
-                      counts=counts, note="synthetic demo data made by utils.demo; not the real dataset")
+                      counts=counts, note="synthetic demo data made by utils.demo; not the real dataset", **extra)
         (tmp / MARKER).write_text(json.dumps(marker, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         if final.exists():
             shutil.rmtree(final)  # an earlier demo (force, other version, or incomplete)

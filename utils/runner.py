@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,11 +118,19 @@ def execute(path, *, quick: bool, out_dir=None, timeout: int = 900, html: bool =
     )
     start = time.perf_counter()
     error = None
+    # The kernel's own stderr (transport warnings, native library chatter) goes to a log
+    # that is shown only when the notebook fails.
+    kernel_log = tempfile.TemporaryFile(mode="w+")
     try:
-        client.execute()
+        client.execute(stderr=kernel_log)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         error = _failure_text(nb, exc)
+        kernel_log.seek(0)
+        tail = kernel_log.read()[-3000:].strip()
+        if tail:
+            error += f"\n\nkernel stderr (last lines):\n{tail}"
     finally:
+        kernel_log.close()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
