@@ -1,7 +1,7 @@
 """Feature extraction speed: the 2018 tutorial's serial loop vs ``features.extract``.
 
-Measures, in one run on the same files (the real recordings in ../shared/data when
-present, else synthetic 30 s wav files):
+Measures, in one run on the same files (the GTZAN Music/Speech clips that notebooks 01-03
+extract from: the real dataset when downloaded, else the full demo, generated if missing):
 
 - naive: a serial ``for`` loop (default threading; also shown with BLAS limited to one
   thread, which on a small busy machine is often faster) of ``librosa.load`` + ``librosa.feature.melspectrogram``
@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils import audio, features  # noqa: E402
+from utils import audio, datasets, features  # noqa: E402
 
 TARGET_COLD = 1.7
 TARGET_WARM = 20.0
@@ -39,23 +39,13 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 PARAMS = dict(sr=audio.SR_GTZAN, n_mels=40, n_fft=2048, hop_length=512)
 
 
-def find_files(n: int, tmp: Path) -> tuple[list[str], str]:
-    found = sorted(str(p) for p in (SHARED / "librosa" / "audio").glob("*.ogg"))
-    found += sorted(str(p) for p in (SHARED / "real_clips").glob("*.*"))
-    found += sorted(str(p) for p in (SHARED / "mtat" / "audio").glob("*.mp3"))
-    if len(found) >= min(n, 16):
-        return found[:n], f"real recordings from {SHARED}"
-    import soundfile as sf
-
-    rng = np.random.default_rng(0)
-    paths = []
-    for i in range(n):
-        t = np.arange(30 * audio.SR_GTZAN) / audio.SR_GTZAN
-        y = 0.2 * np.sin(2 * np.pi * (110 * (1 + i % 7)) * t) + 0.05 * rng.normal(size=t.size)
-        p = tmp / f"synthetic_{i:02d}.wav"
-        sf.write(p, y.astype(np.float32), audio.SR_GTZAN)
-        paths.append(str(p))
-    return paths, "synthetic 30 s wav files (../shared/data not found)"
+def find_files(n: int) -> tuple[list[str], str]:
+    """The GTZAN Music/Speech clips notebooks 01-03 extract from: real if downloaded, else the demo."""
+    root, source = datasets.locate("gtzan_music_speech", quick=False)
+    clips = datasets.load_gtzan_music_speech(root)
+    # alternate music and speech so any n keeps both classes
+    order = clips.sort_values("label", kind="stable").groupby("label").cumcount().sort_values(kind="stable").index
+    return clips.loc[order, "path"].tolist()[:n], f"GTZAN Music/Speech clips ({source}) from {root}"
 
 
 def naive(paths):
@@ -85,12 +75,12 @@ def timed(fn):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=24, help="number of files (16-32 is typical)")
+    parser.add_argument("--files", type=int, default=64, help="number of clips (30 s each)")
     parser.add_argument("--repeat", type=int, default=5, help="rounds; the table shows medians")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        paths, source = find_files(args.files, tmp)
+        paths, source = find_files(args.files)
         seconds = sum(audio.load(p, sr=8000).size / 8000 for p in paths)
         print(f"{len(paths)} files, {seconds / 60:.1f} min of audio: {source}")
         print(f"{os.cpu_count()} CPU cores; feature: log-mel {PARAMS}")
