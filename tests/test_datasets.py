@@ -213,3 +213,30 @@ def test_real_clips_in_awkward_formats_load(shared_data):
         assert sr == info.samplerate in (22050, 44100, 48000)
         assert mono.ndim == 1 and np.isfinite(mono).all() and np.abs(mono).max() > 0
         assert datasets.audio_duration(clip) == pytest.approx(len(y) / sr, abs=1e-3)
+
+
+def test_example_audio_falls_back_to_a_demo_clip_of_the_right_kind(quick_demo, tmp_path, monkeypatch, capsys):
+    import librosa
+
+    from utils import demo
+
+    def offline(name):
+        raise ConnectionError(f"no network to fetch {name}")
+
+    (tmp_path / "demo-quick").symlink_to(quick_demo, target_is_directory=True)
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
+    monkeypatch.setenv("MUSICDL_DATASET", "demo")
+    monkeypatch.setenv("MUSICDL_QUICK", "1")
+    monkeypatch.setattr(librosa, "ex", offline)
+    genres = demo.music_genres(quick_demo / "gtzan_music_speech")
+    assert len(genres) == demo.SIZES["quick"]["gtzan_per_class"]
+
+    speech = datasets.example_audio("libri1")
+    assert speech.parent.name == "speech_wav"
+    brahms, choice = datasets.example_audio("brahms"), datasets.example_audio("choice")
+    assert brahms.parent.name == choice.parent.name == "music_wav" and brahms != choice
+    if "classical" in genres.values():
+        assert genres[brahms.name] == "classical"
+    assert "unavailable (ConnectionError)" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="Unknown example"):
+        datasets.example_audio("no-such-example")

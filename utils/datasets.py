@@ -382,11 +382,13 @@ def _warn_files(what: str, paths: list, *, limit: int = 10) -> None:
 # Example recordings (librosa's), with an offline fallback
 # --------------------------------------------------------------------------------------
 
-#: librosa's example recordings the notebooks use, and what kind of sound each is.
+#: librosa's example recordings the notebooks use: what kind of sound each is, and the
+#: demo genre that stands in for it offline (see :func:`example_audio`).
 LIBROSA_EXAMPLES = {
-    "brahms": "music", "choice": "music", "fishin": "music", "nutcracker": "music", "pistachio": "music",
-    "sweetwaltz": "music", "trumpet": "music", "vibeace": "music",
-    "libri1": "speech", "libri2": "speech", "libri3": "speech",
+    "brahms": ("music", "classical"), "nutcracker": ("music", "classical"), "sweetwaltz": ("music", "classical"),
+    "choice": ("music", "electronic"), "vibeace": ("music", "house"), "fishin": ("music", "country"),
+    "pistachio": ("music", "jazz"), "trumpet": ("music", "jazz"),
+    "libri1": ("speech", None), "libri2": ("speech", None), "libri3": ("speech", None),
 }
 
 
@@ -395,7 +397,8 @@ def example_audio(name: str) -> Path:
 
     ``librosa.ex(name)`` downloads the recording once and caches it (``$LIBROSA_DATA_DIR``
     points at a local copy). Offline without a cached copy, this returns a GTZAN
-    Music/Speech clip of the same kind (music or speech) and says so.
+    Music/Speech clip of the same kind (music or speech; for music, of the demo genre that
+    resembles the recording when the demo is in use) and says so.
 
     Parameters
     ----------
@@ -418,12 +421,19 @@ def example_audio(name: str) -> Path:
 
         return Path(librosa.ex(name))
     except Exception as exc:  # offline and not cached: pooch raises network errors of several kinds
-        kind = LIBROSA_EXAMPLES[name]
-        root, source = locate("gtzan_music_speech")
-        clips = load_gtzan_music_speech(root)
-        path = Path(clips.loc[clips.label == kind, "path"].iloc[0])
-        print(f"librosa example {name!r} unavailable ({type(exc).__name__}); using the {source} {kind} clip {path.name}")
-        return path
+        reason = type(exc).__name__
+    from . import demo
+
+    kind, genre = LIBROSA_EXAMPLES[name]
+    root, source = locate("gtzan_music_speech")
+    clips = load_gtzan_music_speech(root)
+    candidates = clips.loc[clips.label == kind, "path"].tolist()
+    genres = demo.music_genres(root)
+    same_genre = [p for p in candidates if genres.get(Path(p).name) == genre]
+    same_kind = [name_ for name_, (k, _) in LIBROSA_EXAMPLES.items() if k == kind]
+    path = Path(same_genre[0] if same_genre else candidates[same_kind.index(name) % len(candidates)])
+    print(f"librosa example {name!r} unavailable ({reason}); using the {source} {kind} clip {path.name} instead")
+    return path
 
 
 # --------------------------------------------------------------------------------------
