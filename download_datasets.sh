@@ -7,7 +7,7 @@
 #   bash download_datasets.sh demo [--quick]       # synthetic demo data, offline, in seconds
 #   bash download_datasets.sh --list | --check | --help
 #
-# Paths, URLs, sizes and checksums come from utils/datasets.py (python -m utils.datasets),
+# Paths, URLs, sizes and checksums come from utils/download.py (python -m utils.download),
 # the same code the notebooks use. Downloads go to <data>/downloads/<dataset>/NAME.part,
 # resume when interrupted, are verified (size and sha256 where known) and then renamed to
 # NAME; the archives are then unpacked into <data>/<dataset>/. A second run does nothing.
@@ -33,7 +33,7 @@ usage() {
     sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
-pyds() { "$PY" -m utils.datasets "$@"; }
+pyds() { "$PY" -m utils.download "$@"; }
 
 say() { printf '%s\n' "$*"; }
 err() { printf 'error: %s\n' "$*" >&2; }

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from utils import config, datasets, demo
+from utils import datasets, demo
 
 
 # ---------------------------------------------------------------- constants (facts)

@@ -7,7 +7,8 @@ Notebooks import modules, never copy their code::
 Modules
 -------
 config      run parameters (quick mode, dataset choice), seeds, repository paths
-datasets    where data lives, dataset loaders, download sources
+datasets    where data lives, which datasets are present, dataset loaders
+download    download sources and installing the real datasets (download_datasets.sh)
 demo        offline demo datasets in the real layouts
 audio       loading, segmenting, spectrograms, MFCC, psychoacoustic features
 features    feature extraction over many files with a cache and a progress bar
