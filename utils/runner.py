@@ -151,8 +151,11 @@ def execute(path, *, quick: bool, out_dir=None, timeout: int = 900, html: bool =
     return run
 
 
-def _headline(metrics: dict, limit: int = 3) -> str:
-    return ", ".join(f"{k}={v:.3g}" for k, v in list(metrics.items())[:limit])
+def _headline(metrics: dict, limit: int = 4) -> str:
+    def number(v):
+        return f"{int(v):,}" if float(v).is_integer() else f"{v:.3g}"
+
+    return ", ".join(f"{k}={number(v)}" for k, v in list(metrics.items())[:limit])
 
 
 def results_table(runs=None) -> str:
