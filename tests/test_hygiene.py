@@ -83,3 +83,14 @@ def test_readme_lists_every_notebook():
     for path in NOTEBOOKS:
         assert f"(notebooks/{path.name})" in readme, f"README's notebook table misses {path.name}"
         assert COLAB.format(repo=utils.GITHUB_REPO, name=path.name) in readme, f"README misses the badge of {path.name}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_each_code_cell_is_introduced_by_a_sentence_ending_in_a_colon(path):
+    cells = _read(path).cells
+    bare = [
+        i
+        for i, c in enumerate(cells)
+        if c.cell_type == "code" and (cells[i - 1].cell_type != "markdown" or not cells[i - 1].source.rstrip().endswith(":"))
+    ]
+    assert not bare, f"code cells {bare} lack a markdown sentence ending in ':' just before them (STYLE.md, item 3)"
