@@ -259,3 +259,13 @@ def test_rhythm_patterns_match_reference_implementation(shared_data):
             if key in ("rp", "ssd"):
                 assert r >= 0.98, report[-1]
     print("\n" + "\n".join(report))
+
+
+def test_mp3_offset_read_matches_a_full_decode_quietly(shared_data, capfd):
+    path = next((shared_data / "mtat" / "audio").glob("*.mp3"))
+    full = audio.load(path, sr=audio.SR_MTAT)
+    part = audio.load(path, sr=audio.SR_MTAT, offset=10.0, duration=5.0)
+    start = 10 * audio.SR_MTAT
+    assert part.shape == (5 * audio.SR_MTAT,)
+    assert np.abs(part - full[start : start + part.size]).max() < 1e-3
+    assert "part2_3_length" not in capfd.readouterr().err, "libmpg123's seek message should be silenced"
