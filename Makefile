@@ -39,7 +39,7 @@ bench: setup  ## print the benchmark tables
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:  ## delete build/, results/ and caches (never downloaded datasets)
-	rm -rf build results .pytest_cache data/cache
+	rm -rf build results .pytest_cache data/cache data/features
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean  ## also delete .venv and the generated demo data (never downloaded datasets)
