@@ -71,9 +71,12 @@ def notebooks(selection=None) -> list[Path]:
 
 
 def _env(quick: bool) -> dict:
-    env = {"MUSICDL_QUICK": "1" if quick else "0", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
-    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    return env
+    # inline figures even when the calling shell sets another backend (e.g. MPLBACKEND=Agg)
+    return {
+        "MUSICDL_QUICK": "1" if quick else "0",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
 
 
 def _failure_text(nb, exc) -> str:
