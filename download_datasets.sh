@@ -118,6 +118,10 @@ download_one() {  # download_one DIR NAME SIZE SHA256 URL...
 
 fetch() {  # fetch DATASET
     local name=$1 dir dest need line fname size sha urls failed=0
+    if ! command -v curl > /dev/null; then
+        err "curl is needed to download; install it (e.g. 'sudo apt-get install curl' or 'brew install curl') and run this again."
+        return 1
+    fi
     dest=$(pyds --where "$name")
     if pyds --present "$name"; then
         say "$name: already present in $dest; nothing to do."
