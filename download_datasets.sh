@@ -52,6 +52,18 @@ check_space() {  # check_space DIR BYTES
 
 file_size() { wc -c < "$1" | tr -d ' '; }
 
+# Python's hashlib (the interpreter is needed anyway) rather than sha256sum, which older
+# macOS and some minimal systems lack: there the empty "checksum" made every good download
+# fail verification and be removed.
+sha256_of() {
+    "$PY" -c 'import hashlib, sys
+h = hashlib.sha256()
+with open(sys.argv[1], "rb") as f:
+    for block in iter(lambda: f.read(1 << 20), b""):
+        h.update(block)
+print(h.hexdigest())' "$1"
+}
+
 verify() {  # verify FILE SIZE SHA256 -> prints a reason and returns 1 on mismatch
     local file=$1 size=$2 sha=$3 got
     if [[ "$size" != "-" ]]; then
@@ -62,7 +74,7 @@ verify() {  # verify FILE SIZE SHA256 -> prints a reason and returns 1 on mismat
         fi
     fi
     if [[ "$sha" != "-" ]]; then
-        got=$(sha256sum "$file" | awk '{ print $1 }')
+        got=$(sha256_of "$file") || { say "could not compute the sha256 of $file"; return 1; }
         if [[ "$got" != "$sha" ]]; then
             say "checksum mismatch: expected sha256 $sha, found $got"
             return 1
@@ -117,23 +129,20 @@ download_one() {  # download_one DIR NAME SIZE SHA256 URL...
 }
 
 fetch() {  # fetch DATASET
-    local name=$1 dir dest need line fname size sha urls failed=0
-    if ! command -v curl > /dev/null; then
-        err "curl is needed to download; install it (e.g. 'sudo apt-get install curl' or 'brew install curl') and run this again."
-        return 1
-    fi
-    dest=$(pyds --where "$name")
+    # Every step checks its own status: `set -e` is off inside a function called as
+    # `fetch NAME || ...` (the `all` case), so failures would otherwise go unnoticed.
+    local name=$1 dir dest need fname size sha urls failed=0 plan
+    dest=$(pyds --where "$name") || return 1
     if pyds --present "$name"; then
         say "$name: already present in $dest; nothing to do."
         return 0
     fi
-    dir=$(pyds --downloads "$name")
-    mkdir -p "$dir"
-    need=$(pyds --need-bytes "$name")
-    check_space "$dir" "$need"
+    dir=$(pyds --downloads "$name") || return 1
+    mkdir -p "$dir" || return 1
+    need=$(pyds --need-bytes "$name") || return 1
+    check_space "$dir" "$need" || return 1
     say "$name: downloading into $dir"
-    local plan
-    plan=$(pyds --plan "$name")
+    plan=$(pyds --plan "$name") || return 1
     while IFS=$'\t' read -r fname size sha urls; do
         [[ -z "$fname" ]] && continue
         # shellcheck disable=SC2086  # the urls are space-separated on purpose
@@ -145,7 +154,10 @@ fetch() {  # fetch DATASET
         return 1
     fi
     say "$name: unpacking into $dest"
-    pyds --install "$name"
+    if ! pyds --install "$name"; then
+        err "$name was downloaded to $dir but could not be installed (see the message above); nothing was deleted."
+        return 1
+    fi
     say "$name: done. The downloaded archives in $dir can be deleted to save space."
 }
 
@@ -160,10 +172,13 @@ case "$1" in
     --check) pyds --check ;;
     demo) shift; "$PY" -m utils.demo "$@" ;;
     all)
-        status=0
-        fetch gtzan_music_speech || status=1
-        fetch magnatagatune || status=1
-        exit $status
+        failed=()
+        fetch gtzan_music_speech || failed+=(gtzan_music_speech)
+        fetch magnatagatune || failed+=(magnatagatune)
+        if (( ${#failed[@]} )); then
+            err "not installed: ${failed[*]} (see the messages above)."
+            exit 1
+        fi
         ;;
     gtzan_music_speech|magnatagatune) fetch "$1" ;;
     *)

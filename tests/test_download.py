@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -14,13 +15,14 @@ import tarfile
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
 
-from utils import config, datasets
+from utils import config, datasets, download
 
 SCRIPT = config.repo_root() / "download_datasets.sh"
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None,
@@ -218,3 +220,121 @@ def test_list_check_and_help_run_offline(tmp_path):
     assert rc == 0 and "magnatagatune" in out
     rc, out = _run(tmp_path, {}, "nonsense")
     assert rc == 2 and "unknown argument" in out
+
+
+# ---------------------------------------------------------------- failures that must not cost data
+
+
+def _mtat_downloads(dl: Path, n: int = 16) -> list:
+    """Writes MTAT's five downloads (three zip parts of stored mp3s) into ``dl``; returns the members."""
+    zbuf = io.BytesIO()
+    names = [f"{datasets.MTAT_FOLDERS[i % 16]}/artist-album-{i:02d}-title-30-59.mp3" for i in range(n)]
+    with zipfile.ZipFile(zbuf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in names:
+            zf.writestr(name, os.urandom(3000))
+    blob = zbuf.getvalue()
+    rows = [(2 + i, name) for i, name in enumerate(names)]
+    ann = pd.DataFrame([[cid, *([0] * 188), p] for cid, p in rows], columns=["clip_id", *datasets.TAGS_188, "mp3_path"])
+    info = pd.DataFrame([[cid, 1, "t", "a", "b", "u", 30, 59, "o", p] for cid, p in rows],
+                        columns=list(datasets.CLIP_INFO_COLUMNS))
+    dl.mkdir(parents=True)
+    (dl / datasets.ANNOTATION_FILE).write_text(ann.to_csv(sep="\t", index=False))
+    (dl / datasets.CLIP_INFO_FILE).write_text(info.to_csv(sep="\t", index=False))
+    cut = [0, len(blob) // 3, 2 * len(blob) // 3, len(blob)]
+    for k in range(3):
+        (dl / f"mp3.zip.00{k + 1}").write_bytes(blob[cut[k]:cut[k + 1]])
+    return names
+
+
+def _corrupt_member(dl: Path, member: str) -> None:
+    """Flips one byte inside ``member``'s stored data, so its CRC check fails on extraction."""
+    parts = sorted(dl.glob("mp3.zip.*"))
+    blob = bytearray(b"".join(p.read_bytes() for p in parts))
+    with zipfile.ZipFile(io.BytesIO(bytes(blob))) as zf:
+        info = zf.getinfo(member)
+    start = info.header_offset
+    n_name, n_extra = int.from_bytes(blob[start + 26:start + 28], "little"), int.from_bytes(blob[start + 28:start + 30], "little")
+    blob[start + 30 + n_name + n_extra + 100] ^= 0xFF
+    offset = 0
+    for p in parts:
+        size = p.stat().st_size
+        p.write_bytes(bytes(blob[offset:offset + size]))
+        offset += size
+
+
+def test_damaged_mp3_is_left_out_not_installed(tmp_path, monkeypatch):
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path / "data"))
+    dl = tmp_path / "dl"
+    names = _mtat_downloads(dl)
+    _corrupt_member(dl, names[5])
+    with pytest.warns(UserWarning, match="1 mp3 files in the archive are damaged and were not unpacked"):
+        root = download.install("magnatagatune", downloads=dl)
+    assert not (root / "mp3" / names[5]).exists()  # not a file with wrong bytes that looks fine
+    assert all((root / "mp3" / n).is_file() for n in names if n != names[5])
+
+
+def test_full_disk_while_unpacking_gtzan_keeps_the_archive(tmp_path, monkeypatch):
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path / "data"))
+    dl = tmp_path / "dl"
+    dl.mkdir()
+    (dl / "music_speech.tar.gz").write_bytes(_gtzan_archive())
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(download.os, "replace", full_disk)
+    with pytest.raises(OSError, match="free disk space") as info:
+        download.install("gtzan_music_speech", downloads=dl)
+    assert "delete" not in str(info.value)  # the archive is fine: never advise deleting it
+    assert (dl / "music_speech.tar.gz").is_file()
+    assert not list((tmp_path / "data").glob(".*unpacking"))
+
+
+def test_full_disk_while_unpacking_mtat_is_not_called_damage(tmp_path, monkeypatch):
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path / "data"))
+    dl = tmp_path / "dl"
+    _mtat_downloads(dl)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "extract", full_disk)
+    with pytest.raises(OSError, match="free disk space") as info:
+        download.install("magnatagatune", downloads=dl)
+    assert "damaged" not in str(info.value) and "delete" not in str(info.value)
+    assert len(list(dl.glob("mp3.zip.*"))) == 3
+    root = tmp_path / "data" / "magnatagatune"
+    assert not (root / "mp3").exists() and not (root / ".mp3.unpacking").exists()
+
+
+def test_all_says_which_failed_and_never_to_delete_a_download_that_was_not_installed(server, tmp_path):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:  # a valid archive, but not GTZAN
+        info = tarfile.TarInfo("other/readme.txt")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"hi"))
+    sources = _gtzan_sources(server, buf.getvalue())
+    sources["magnatagatune"] = [{"name": "annotations_final.csv", "urls": [_closed_port_url()]}]
+    rc, out = _run(tmp_path, sources, "all")
+    assert rc != 0
+    assert "does not contain music_wav/" in out and "could not be installed" in out
+    assert "can be deleted" not in out
+    assert "not installed: gtzan_music_speech magnatagatune" in out
+    assert (tmp_path / "data" / "downloads" / "gtzan_music_speech" / "music_speech.tar.gz").is_file()
+
+
+def test_checksums_need_no_sha256sum(server, tmp_path):
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("dirname", "sed", "awk", "df", "wc", "tr", "mkdir", "mv", "rm", "curl"):
+        (tools / tool).symlink_to(shutil.which(tool))
+    assert shutil.which("sha256sum", path=str(tools)) is None and shutil.which("shasum", path=str(tools)) is None
+    data = _gtzan_archive()
+    src = tmp_path / "sources.json"
+    src.write_text(json.dumps(_gtzan_sources(server, data)))
+    env = dict(os.environ, PATH=str(tools), MUSICDL_DATA=str(tmp_path / "data"), MUSICDL_SOURCES_FILE=str(src),
+               PYTHON=sys.executable, MUSICDL_CONNECT_TIMEOUT="3")
+    r = subprocess.run([shutil.which("bash"), str(SCRIPT), "gtzan_music_speech"], capture_output=True, text=True,
+                       env=env, timeout=90)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert datasets.is_present(tmp_path / "data" / "gtzan_music_speech", "gtzan_music_speech")

@@ -61,15 +61,12 @@ class Dataset:
         Folder inside the data folder.
     marker : str
         A path inside ``folder`` whose presence means the dataset is installed.
-    approx_bytes : int
-        Rough disk space the download plus the unpacked dataset need (for the free-space check).
     """
 
     name: str
     title: str
     folder: str
     marker: str
-    approx_bytes: int = 0
 
     @property
     def fetch_command(self) -> str:
@@ -80,12 +77,10 @@ class Dataset:
 #: The datasets of the series, by name.
 DATASETS = {
     "gtzan_music_speech": Dataset(
-        "gtzan_music_speech", "GTZAN Music/Speech", "gtzan_music_speech", "music_speech/music_wav",
-        approx_bytes=700_000_000,
+        "gtzan_music_speech", "GTZAN Music/Speech", "gtzan_music_speech", "music_speech/music_wav"
     ),
     "magnatagatune": Dataset(
-        "magnatagatune", "MagnaTagATune", "magnatagatune", "annotations_final.csv",
-        approx_bytes=7_000_000_000,
+        "magnatagatune", "MagnaTagATune", "magnatagatune", "annotations_final.csv"
     ),
 }
 

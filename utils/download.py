@@ -1,47 +1,40 @@
-"""Download sources of the real datasets, and installing what was downloaded.
+"""Where the real datasets come from, and installing them once downloaded.
 
-``download_datasets.sh`` does the downloading (resumable, mirror after mirror, checksums)
-and asks this module for everything it needs, so that paths, URLs, sizes and checksums
-have one home::
+:data:`SOURCES` is the one registry of download URLs, sizes and checksums;
+:func:`install` unpacks the downloaded files into the layouts :mod:`utils.datasets`
+reads. ``download_datasets.sh`` does the downloading (curl, resumable) and calls this
+module for everything else, so paths and sources have one home.
+
+Command line (used by ``download_datasets.sh``)::
 
     python -m utils.download --list              # datasets, where they are, their sources
     python -m utils.download --check             # verify the datasets that are present
-    python -m utils.download --plan magnatagatune  # files to fetch: name, size, sha256, urls
-    python -m utils.download --install magnatagatune  # unpack the downloaded files into place
-
-``$MUSICDL_SOURCES_FILE`` names a JSON file that replaces :data:`SOURCES` (tests, mirrors).
+    python -m utils.download --where magnatagatune [--demo] [--quick]
+    python -m utils.download --plan magnatagatune   # files to fetch: name, size, sha256, urls
+    python -m utils.download --install magnatagatune
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import shutil
 import sys
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .datasets import (
-    ANNOTATION_FILE,
-    CLIP_INFO_COLUMNS,
-    CLIP_INFO_FILE,
-    DATASETS,
-    TAGS_188,
-    _get,
-    _read_table,
-    _warn_files,
-    data_dir,
-    demo_path,
-    is_present,
-    load_gtzan_music_speech,
-    load_magnatagatune,
-    real_path,
-    status,
-)
+from . import datasets
 
-__all__ = ["SOURCES", "SOURCES_ENV", "SourceFile", "sources", "downloads_dir", "install"]
+__all__ = ["SourceFile", "SOURCES", "SOURCES_ENV", "APPROX_BYTES", "sources", "downloads_dir", "install"]
+
+
+# --------------------------------------------------------------------------------------
+# Download sources
+# --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -101,6 +94,10 @@ SOURCES = {
 #: Environment variable naming a JSON file that replaces :data:`SOURCES` (for tests and mirrors).
 SOURCES_ENV = "MUSICDL_SOURCES_FILE"
 
+#: Rough disk space (bytes) the download plus the unpacked dataset need, for the free-space
+#: check, where :data:`SOURCES` gives no file sizes to add up.
+APPROX_BYTES = {"gtzan_music_speech": 700_000_000, "magnatagatune": 7_000_000_000}
+
 
 def sources(name: str) -> tuple:
     """The files to download for dataset ``name``, with their mirrors.
@@ -108,7 +105,7 @@ def sources(name: str) -> tuple:
     Parameters
     ----------
     name : str
-        A key of :data:`DATASETS`.
+        A key of :data:`utils.datasets.DATASETS`.
 
     Returns
     -------
@@ -122,7 +119,7 @@ def sources(name: str) -> tuple:
     >>> [f.name for f in sources("gtzan_music_speech")]
     ['music_speech.tar.gz']
     """
-    _get(name)
+    datasets._get(name)  # a clear error for an unknown name
     override = os.environ.get(SOURCES_ENV)
     if override:
         path = Path(override)
@@ -140,7 +137,14 @@ def sources(name: str) -> tuple:
 
 def downloads_dir(name: str) -> Path:
     """Where ``download_datasets.sh`` keeps the downloaded archives of dataset ``name``."""
-    return data_dir() / "downloads" / _get(name).name
+    return datasets.data_dir() / "downloads" / datasets._get(name).name
+
+
+def _need_bytes(name: str) -> int:
+    known = sum(2 * f.size for f in sources(name) if f.size)  # the download and its unpacked copy
+    if os.environ.get(SOURCES_ENV) or known:
+        return known + 1_000_000
+    return APPROX_BYTES[datasets._get(name).name]
 
 
 # --------------------------------------------------------------------------------------
@@ -204,22 +208,37 @@ def _find_dir(top: Path, test, *, depth: int = 2) -> Path | None:
     return None
 
 
+#: What a damaged archive raises while it is read (gzip.BadGzipFile is an OSError, so it is
+#: named here to tell it apart from the OSErrors of writing: a full disk, no permission).
+_DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def _write_failed(err: OSError, *, into: Path, downloads: Path) -> OSError:
+    return OSError(
+        f"Could not write the unpacked files into {into}: {err}. Check the free disk space and the "
+        f"write permission there, then run this again; the downloaded files in {downloads} are kept "
+        f"and are not the problem."
+    )
+
+
 def _install_gtzan(real: Path, downloads: Path) -> None:
     import tarfile
 
     archive = downloads / "music_speech.tar.gz"
     if not archive.is_file():
-        raise FileNotFoundError(f"Expected the downloaded archive {archive}; run {DATASETS['gtzan_music_speech'].fetch_command}")
+        raise FileNotFoundError(
+            f"Expected the downloaded archive {archive}; run {datasets.DATASETS['gtzan_music_speech'].fetch_command}"
+        )
     if (real / "music_speech").exists():
         raise FileExistsError(
             f"{real / 'music_speech'} exists but is incomplete (no music_wav/ in it). "
             f"Move it away (it is not deleted automatically), then run this again."
         )
     tmp = real.parent / f".{real.name}.unpacking"
-    if tmp.exists():
-        shutil.rmtree(tmp)  # our own leftover from an interrupted run
-    tmp.mkdir(parents=True)
     try:
+        if tmp.exists():
+            shutil.rmtree(tmp)  # our own leftover from an interrupted run
+        tmp.mkdir(parents=True)
         with tarfile.open(archive) as tar:
             if hasattr(tarfile, "data_filter"):
                 tar.extractall(tmp, filter="data")
@@ -230,29 +249,55 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
             raise ValueError(f"{archive} does not contain music_wav/ and speech_wav/ folders; is it the right archive?")
         real.mkdir(parents=True, exist_ok=True)
         os.replace(found, real / "music_speech")
-    except (tarfile.TarError, EOFError, OSError) as err:
+    except (tarfile.TarError, *_DAMAGED) as err:
         raise ValueError(f"{archive} could not be unpacked ({err}); delete it and download it again.") from None
+    except OSError as err:
+        raise _write_failed(err, into=real.parent, downloads=downloads) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _install_mtat(real: Path, downloads: Path) -> None:
-    import zipfile
+def _unlink_member(tmp: Path, member: str) -> None:
+    """Remove what a failed ``ZipFile.extract`` left of ``member`` in ``tmp``."""
+    parts = [p for p in member.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    if parts:
+        target = tmp.joinpath(*parts)
+        if target.resolve().is_relative_to(tmp.resolve()) and target.is_file():
+            target.unlink()
 
+
+def _install_mtat(real: Path, downloads: Path) -> None:
     parts = sorted(downloads.glob("mp3.zip.[0-9][0-9][0-9]"))
-    csvs = [downloads / CLIP_INFO_FILE, downloads / ANNOTATION_FILE]
+    csvs = [downloads / datasets.CLIP_INFO_FILE, downloads / datasets.ANNOTATION_FILE]
     absent = [str(p) for p in csvs if not p.is_file()] + ([] if parts else [str(downloads / "mp3.zip.001")])
     if absent:
-        raise FileNotFoundError(f"Expected the downloaded files {', '.join(absent)}; run {DATASETS['magnatagatune'].fetch_command}")
-    _read_table(downloads / ANNOTATION_FILE, ("clip_id",) + TAGS_188 + ("mp3_path",), what="MTAT annotations")
-    _read_table(downloads / CLIP_INFO_FILE, CLIP_INFO_COLUMNS, what="MTAT clip information")
-    real.mkdir(parents=True, exist_ok=True)
+        raise FileNotFoundError(
+            f"Expected the downloaded files {', '.join(absent)}; run {datasets.DATASETS['magnatagatune'].fetch_command}"
+        )
+    datasets._read_table(
+        downloads / datasets.ANNOTATION_FILE, ("clip_id",) + datasets.TAGS_188 + ("mp3_path",), what="MTAT annotations"
+    )
+    datasets._read_table(downloads / datasets.CLIP_INFO_FILE, datasets.CLIP_INFO_COLUMNS, what="MTAT clip information")
     mp3 = real / "mp3"
-    if not mp3.is_dir():
-        tmp = real / ".mp3.unpacking"
-        if tmp.exists():
-            shutil.rmtree(tmp)  # our own leftover from an interrupted run
-        tmp.mkdir()
+    try:
+        real.mkdir(parents=True, exist_ok=True)
+        if not mp3.is_dir():
+            _unpack_mp3(parts, real / ".mp3.unpacking", mp3, downloads=downloads)
+        for src in csvs:  # the annotations file is the dataset's marker: it goes last
+            part = real / (src.name + ".copying")
+            shutil.copyfile(src, part)
+            os.replace(part, real / src.name)
+    except OSError as err:
+        raise _write_failed(err, into=real, downloads=downloads) from None
+
+
+def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path) -> None:
+    import zipfile
+
+    if tmp.exists():
+        shutil.rmtree(tmp)  # our own leftover from an interrupted run
+    tmp.mkdir()
+    try:
         joined = _Concatenated(parts)
         bad = []
         try:
@@ -261,30 +306,28 @@ def _install_mtat(real: Path, downloads: Path) -> None:
                 for m in members:
                     try:
                         zf.extract(m, tmp)
-                    except (zipfile.BadZipFile, OSError, EOFError) as err:
+                    except (zipfile.BadZipFile, *_DAMAGED) as err:  # a damaged member; a full disk is not
+                        _unlink_member(tmp, m.filename)  # extract leaves what it wrote before the CRC check
                         bad.append(f"{m.filename} ({err})")
         except zipfile.BadZipFile as err:
-            shutil.rmtree(tmp, ignore_errors=True)
             raise ValueError(
                 f"{' + '.join(p.name for p in parts)} joined is not a valid zip archive ({err}); "
                 f"a part is probably incomplete: delete the parts in {downloads} and download again."
             ) from None
         finally:
             joined.close()
-        _warn_files("mp3 files in the archive are damaged and were not unpacked", bad)
+        datasets._warn_files("mp3 files in the archive are damaged and were not unpacked", bad)
         if len(bad) > max(10, len(members) // 100):
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise ValueError(f"{len(bad)} of {len(members)} archive members are damaged; download the parts again.")
+            raise ValueError(
+                f"{len(bad)} of {len(members)} archive members are damaged; delete the parts in {downloads} "
+                f"and download them again."
+            )
         found = _find_dir(tmp, lambda d: (d / "0").is_dir() or (d / "f").is_dir())
         if found is None:
-            shutil.rmtree(tmp, ignore_errors=True)
             raise ValueError(f"The mp3 archive holds no folders 0..f; is {parts[0]} the MTAT mp3.zip?")
         os.replace(found, mp3)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for src in csvs:  # the annotations file is the dataset's marker: it goes last
-        part = real / (src.name + ".copying")
-        shutil.copyfile(src, part)
-        os.replace(part, real / src.name)
 
 
 def install(name: str, *, downloads=None) -> Path:
@@ -293,43 +336,55 @@ def install(name: str, *, downloads=None) -> Path:
     Parameters
     ----------
     name : str
-        A key of :data:`DATASETS`.
+        A key of :data:`utils.datasets.DATASETS`.
     downloads : str or pathlib.Path, optional
         Folder holding the downloaded files; default :func:`downloads_dir`.
 
     Returns
     -------
     pathlib.Path
-        The installed dataset folder (:func:`real_path`).
+        The installed dataset folder (:func:`utils.datasets.real_path`).
+
+    Raises
+    ------
+    FileNotFoundError
+        When a downloaded file is missing (the message names it and the command to run).
+    ValueError
+        When a download is damaged or not the expected archive (delete it and download again).
+    OSError
+        When the unpacked files cannot be written (disk full, no permission); the downloads
+        are fine and kept.
 
     Notes
     -----
     Unpacks into a temporary folder and renames at the end, so an interrupted run never
     leaves a folder that looks complete. Never deletes the downloads; they can be removed
-    by hand once the dataset is installed.
+    by hand once the dataset is installed. Damaged mp3 files of MTAT (up to 1% of them) are
+    reported in a warning and left out.
 
     Example
     -------
     >>> install("gtzan_music_speech")  # doctest: +SKIP
     """
-    ds = _get(name)
-    real = real_path(name)
-    if is_present(real, name):
+    ds = datasets._get(name)
+    real = datasets.real_path(name)
+    if datasets.is_present(real, name):
         return real
     downloads = Path(downloads) if downloads else downloads_dir(name)
     {"gtzan_music_speech": _install_gtzan, "magnatagatune": _install_mtat}[ds.name](real, downloads)
-    if not is_present(real, name):  # pragma: no cover - defensive
+    if not datasets.is_present(real, name):  # pragma: no cover - defensive
         raise RuntimeError(f"Installing {ds.title} finished but {real / ds.marker} is missing.")
     return real
 
 
 def _manual(name: str) -> str:
-    ds = _get(name)
+    ds = datasets._get(name)
     dl = downloads_dir(name)
+    real = datasets.real_path(name)
     files = "\n".join(f"    {dl / f.name}    (from {' or '.join(f.urls)})" for f in sources(name))
     layout = {
-        "gtzan_music_speech": f"{real_path(name)}/music_speech/music_wav/*.wav and .../speech_wav/*.wav",
-        "magnatagatune": f"{real_path(name)}/annotations_final.csv, clip_info_final.csv and mp3/0..f/*.mp3",
+        "gtzan_music_speech": f"{real}/music_speech/music_wav/*.wav and .../speech_wav/*.wav",
+        "magnatagatune": f"{real}/annotations_final.csv, clip_info_final.csv and mp3/0..f/*.mp3",
     }[name]
     return (
         f"To install {ds.title} by hand, put these files here and run `{ds.fetch_command}` again:\n{files}\n"
@@ -337,22 +392,28 @@ def _manual(name: str) -> str:
     )
 
 
+# --------------------------------------------------------------------------------------
+# Command line (used by download_datasets.sh)
+# --------------------------------------------------------------------------------------
+
+
 def _check() -> int:
     problems = 0
-    for name, ds in DATASETS.items():
-        real = real_path(name)
-        if not is_present(real, name):
+    for name, ds in datasets.DATASETS.items():
+        real = datasets.real_path(name)
+        if not datasets.is_present(real, name):
             print(f"{name}: not present in {real} (get it with: {ds.fetch_command}; the demo is used meanwhile)")
             continue
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 if name == "gtzan_music_speech":
-                    df = load_gtzan_music_speech(real)
+                    df = datasets.load_gtzan_music_speech(real)
                     counts = df["label"].value_counts().to_dict()
-                    print(f"{name}: OK, {counts.get('music', 0)} music + {counts.get('speech', 0)} speech clips in {real}")
+                    music, speech = counts.get("music", 0), counts.get("speech", 0)
+                    print(f"{name}: OK, {music} music + {speech} speech clips in {real}")
                 else:
-                    df = load_magnatagatune(real, drop_missing=False)
+                    df = datasets.load_magnatagatune(real, drop_missing=False)
                     print(f"{name}: OK, {len(df)} clips, {len(df.attrs['missing'])} without usable mp3, in {real}")
             for w in caught:
                 print(f"  warning: {w.message}")
@@ -382,11 +443,13 @@ def _main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.list:
-            for row in status():
+            for row in datasets.status():
                 print(f"{row['dataset']}: {row['title']}")
                 print(f"  real:  {'present' if row['real'] else 'missing'}  {row['path']}")
-                print(f"  demo:  {'present' if row['demo'] else 'not generated'}  {demo_path(row['dataset'])}")
-                print(f"  quick demo: {'present' if row['demo_quick'] else 'not generated'}  {demo_path(row['dataset'], quick=True)}")
+                demo = datasets.demo_path(row["dataset"])
+                print(f"  demo:  {'present' if row['demo'] else 'not generated'}  {demo}")
+                print(f"  quick demo: {'present' if row['demo_quick'] else 'not generated'}  "
+                      f"{datasets.demo_path(row['dataset'], quick=True)}")
                 print(f"  fetch: {row['fetch']}")
                 for f in sources(row["dataset"]):
                     size = f"{f.size:,} bytes" if f.size else "size unknown"
@@ -397,27 +460,23 @@ def _main(argv=None) -> int:
         if args.check:
             return _check()
         if args.data_dir:
-            print(data_dir())
+            print(datasets.data_dir())
         elif args.where:
-            print(demo_path(args.where, quick=args.quick) if args.demo else real_path(args.where))
+            print(datasets.demo_path(args.where, quick=args.quick) if args.demo else datasets.real_path(args.where))
         elif args.present:
-            return 0 if is_present(real_path(args.present), args.present) else 1
+            return 0 if datasets.is_present(datasets.real_path(args.present), args.present) else 1
         elif args.downloads:
             print(downloads_dir(args.downloads))
         elif args.plan:
             for f in sources(args.plan):
                 print("\t".join([f.name, str(f.size or "-"), f.sha256 or "-", " ".join(f.urls)]))
         elif args.need_bytes:
-            known = sum(2 * f.size for f in sources(args.need_bytes) if f.size)
-            if os.environ.get(SOURCES_ENV) or known:
-                print(known + 1_000_000)
-            else:
-                print(_get(args.need_bytes).approx_bytes)
+            print(_need_bytes(args.need_bytes))
         elif args.install:
             print(f"{args.install}: installed in {install(args.install)}")
         elif args.manual:
             print(_manual(args.manual))
-    except (ValueError, FileNotFoundError, FileExistsError) as err:
+    except (ValueError, OSError) as err:  # OSError includes FileNotFoundError, FileExistsError
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
