@@ -8,32 +8,40 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help setup demo test lab data bench clean distclean
+.PHONY: help setup demo test test-fast lint lab data bench clean distclean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-# Re-installs only when requirements.txt changed since the last successful install.
-$(STAMP): requirements.txt
+# Re-installs only when requirements.txt or constraints.txt changed since the last
+# successful install. constraints.txt holds the exact versions tested together.
+$(STAMP): requirements.txt constraints.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
 	@echo "Installing requirements.txt into $(VENV) (about a minute and 3 GB the first time)"
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	@cp requirements.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	@cat requirements.txt constraints.txt > $(STAMP)
 
-setup: $(STAMP)  ## create .venv and install requirements.txt (skipped when nothing changed)
+setup: $(STAMP)  ## create .venv and install requirements.txt with the tested pins (skipped when nothing changed)
 
 demo: setup  ## run every notebook headless (full mode) into build/ and print the results table
 	$(PY) -m utils.runner $(NOTEBOOKS)
 
-test: setup  ## run the tests: unit, real-format and every notebook in quick mode
+test: setup lint  ## lint, then run the tests: unit, doctests, real-format and every notebook in quick mode
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup  ## the tests without the notebook runs, for the edit loop
+	$(PY) -m pytest -m "not notebook" $(PYTEST_ARGS)
+
+lint: setup  ## ruff: pyflakes, pycodestyle, import order and docstrings, notebooks included
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 lab: setup  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
-data:  ## download the real datasets (GTZAN Music/Speech, MagnaTagATune) into data/
-	bash download_datasets.sh all
+data: setup  ## download the real datasets (GTZAN Music/Speech, MagnaTagATune) into data/
+	PYTHON=$(PY) bash download_datasets.sh all
 
 bench: setup  ## print the benchmark tables
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -4,8 +4,8 @@ Measures, in one run on the same files (the GTZAN Music/Speech clips that notebo
 extract from: the real dataset when downloaded, else the full demo, generated if missing):
 
 - naive: a serial ``for`` loop (default threading; also shown with BLAS limited to one
-  thread, which on a small busy machine is often faster) of ``librosa.load`` + ``librosa.feature.melspectrogram``
-  + ``power_to_db`` per file, as the 2018 tutorial did;
+  thread, which on a small busy machine is often faster) of ``librosa.load``
+  + ``librosa.feature.melspectrogram`` + ``power_to_db`` per file, as the 2018 tutorial did;
 - cold: ``features.extract`` with an empty cache (parallel workers, all cores);
 - warm: ``features.extract`` again (everything from the cache).
 
@@ -31,12 +31,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils import audio, datasets, features  # noqa: E402
+from utils import audio, datasets, features, layouts  # noqa: E402
 
 TARGET_COLD = 1.7
 TARGET_WARM = 20.0
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-PARAMS = dict(sr=audio.SR_GTZAN, n_mels=40, n_fft=2048, hop_length=512)
+PARAMS = dict(sr=layouts.GTZAN_SR, n_mels=40, n_fft=2048, hop_length=512)
 
 
 def find_files(n: int) -> tuple[list[str], str]:
@@ -44,7 +44,13 @@ def find_files(n: int) -> tuple[list[str], str]:
     root, source = datasets.locate("gtzan_music_speech", quick=False)
     clips = datasets.load_gtzan_music_speech(root)
     # alternate music and speech so any n keeps both classes
-    order = clips.sort_values("label", kind="stable").groupby("label").cumcount().sort_values(kind="stable").index
+    order = (
+        clips.sort_values("label", kind="stable")
+        .groupby("label")
+        .cumcount()
+        .sort_values(kind="stable")
+        .index
+    )
     return clips.loc[order, "path"].tolist()[:n], f"GTZAN Music/Speech clips ({source}) from {root}"
 
 
@@ -54,15 +60,20 @@ def naive(paths):
     out = []
     for p in paths:
         y, sr = librosa.load(p, sr=PARAMS["sr"])
-        S = librosa.feature.melspectrogram(y=y, sr=sr, n_mels=PARAMS["n_mels"], n_fft=PARAMS["n_fft"],
-                                           hop_length=PARAMS["hop_length"])
+        S = librosa.feature.melspectrogram(
+            y=y,
+            sr=sr,
+            n_mels=PARAMS["n_mels"],
+            n_fft=PARAMS["n_fft"],
+            hop_length=PARAMS["hop_length"],
+        )
         out.append(librosa.power_to_db(S, ref=1.0))
     return out
 
 
 def warm_up_worker(path, *, seconds):
-    y = np.zeros(int(seconds * audio.SR_GTZAN), np.float32)
-    audio.log_mel(y, sr=audio.SR_GTZAN, n_mels=40)
+    y = np.zeros(int(seconds * layouts.GTZAN_SR), np.float32)
+    audio.log_mel(y, sr=layouts.GTZAN_SR, n_mels=40)
     time.sleep(0.2)  # keep this worker busy so that every worker gets a warm-up task
     return np.zeros(1)
 
@@ -86,17 +97,32 @@ def main() -> int:
         print(f"{os.cpu_count()} CPU cores; feature: log-mel {PARAMS}")
 
         naive([paths[0]])  # import librosa and warm it up in this process
-        t_start, _ = timed(lambda: features.extract([f"warm-up-{i}" for i in range(4 * (os.cpu_count() or 1))],
-                                                    warm_up_worker, cache_dir=False, progress=False, stack="list",
-                                                    seconds=1.0))
+        t_start, _ = timed(
+            lambda: features.extract(
+                [f"warm-up-{i}" for i in range(4 * (os.cpu_count() or 1))],
+                warm_up_worker,
+                cache_dir=False,
+                progress=False,
+                stack="list",
+                seconds=1.0,
+            )
+        )
         from threadpoolctl import threadpool_limits
 
         times = {"naive": [], "naive1": [], "cold": [], "warm": []}
         for r in range(args.repeat):  # interleaved rounds; the median resists a busy machine
-            kw = dict(cache_dir=tmp / f"cache{r}", progress=False, stack="list", feature="log_mel", **PARAMS)
+            kw = dict(
+                cache_dir=tmp / f"cache{r}",
+                progress=False,
+                stack="list",
+                feature="log_mel",
+                **PARAMS,
+            )
             t, ref = timed(lambda: naive(paths))
             times["naive"].append(t)
-            with threadpool_limits(1):  # the same loop without BLAS threads: the best serial time here
+            with threadpool_limits(
+                1
+            ):  # the same loop without BLAS threads: the best serial time here
                 times["naive1"].append(timed(lambda: naive(paths))[0])
             t, cold = timed(lambda: features.extract(paths, features.audio_feature, **kw))
             times["cold"].append(t)
@@ -114,17 +140,33 @@ def main() -> int:
     def span(k):
         return f"{min(times[k]):.3f}-{max(times[k]):.3f}"
 
-    print(f"{'naive serial loop (librosa.load + mel)':<44s}{t_naive:9.2f}{1.0:9.1f}x   {span('naive'):>13s}")
-    print(f"{'  same, BLAS limited to 1 thread':<44s}{float(np.median(times['naive1'])):9.2f}"
-          f"{t_naive / float(np.median(times['naive1'])):9.1f}x   {span('naive1'):>13s}")
-    print(f"{'features.extract cold (parallel, no cache)':<44s}{t_cold:9.2f}{r_cold:9.1f}x   {span('cold'):>13s}")
-    print(f"{'features.extract warm (cache)':<44s}{t_warm:9.3f}{r_warm:9.1f}x   {span('warm'):>13s}")
+    print(
+        f"{'naive serial loop (librosa.load + mel)':<44s}{t_naive:9.2f}{1.0:9.1f}x   {span('naive'):>13s}"
+    )
+    print(
+        f"{'  same, BLAS limited to 1 thread':<44s}{float(np.median(times['naive1'])):9.2f}"
+        f"{t_naive / float(np.median(times['naive1'])):9.1f}x   {span('naive1'):>13s}"
+    )
+    print(
+        f"{'features.extract cold (parallel, no cache)':<44s}{t_cold:9.2f}{r_cold:9.1f}x"
+        f"   {span('cold'):>13s}"
+    )
+    print(
+        f"{'features.extract warm (cache)':<44s}{t_warm:9.3f}{r_warm:9.1f}x   {span('warm'):>13s}"
+    )
     print(f"{'(worker start-up, once per session)':<44s}{t_start:9.2f}")
     print(f"\nsame features: max |naive - extract| = {worst:.2e} dB")
     r_best = float(np.median(times["naive1"])) / t_cold
-    print(f"cold vs the 1-thread serial loop: {r_best:.2f}x (information; 2 workers on 2 cores cannot exceed 2x)")
-    print(f"cold: {r_cold:.2f}x (target >= {TARGET_COLD}x) {'PASS' if r_cold >= TARGET_COLD else 'MISS'}")
-    print(f"warm: {r_warm:.1f}x (target >= {TARGET_WARM}x) {'PASS' if r_warm >= TARGET_WARM else 'MISS'}")
+    print(
+        f"cold vs the 1-thread serial loop: {r_best:.2f}x "
+        "(information; 2 workers on 2 cores cannot exceed 2x)"
+    )
+    print(
+        f"cold: {r_cold:.2f}x (target >= {TARGET_COLD}x) {'PASS' if r_cold >= TARGET_COLD else 'MISS'}"
+    )
+    print(
+        f"warm: {r_warm:.1f}x (target >= {TARGET_WARM}x) {'PASS' if r_warm >= TARGET_WARM else 'MISS'}"
+    )
     return 0
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils import datasets, runner  # noqa: E402
+from utils import config, datasets, runner  # noqa: E402
 
 TARGET_SECONDS = 60
 
@@ -26,14 +26,18 @@ def main(argv: list[str]) -> int:
     selected = runner.notebooks(argv or None)
     for name in datasets.DATASETS:  # generate the quick demo outside the timings
         datasets.locate(name, mode="demo", quick=True)
-    demo_quick = datasets.data_dir() / "demo-quick"
-    real = [name for name in datasets.DATASETS if datasets.is_present(datasets.real_path(name), name)]
+    demo_quick = config.data_dir() / "demo-quick"
+    real = [
+        name for name in datasets.DATASETS if datasets.is_present(datasets.real_path(name), name)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
         (data / "demo-quick").symlink_to(demo_quick, target_is_directory=True)
         for name in real:  # real datasets, when downloaded, are used as the notebooks would
-            (data / datasets.DATASETS[name].folder).symlink_to(datasets.real_path(name), target_is_directory=True)
+            (data / datasets.DATASETS[name].folder).symlink_to(
+                datasets.real_path(name), target_is_directory=True
+            )
         os.environ["MUSICDL_DATA"] = str(data)
         rows = []
         for path in selected:
@@ -41,9 +45,15 @@ def main(argv: list[str]) -> int:
             warm = runner.execute(path, quick=True, out_dir=Path(tmp) / "warm")
             status = "ok" if cold.ok and warm.ok else "FAILED"
             rows.append((path.stem, cold.seconds, warm.seconds, status))
-            print(f"{path.stem}: cold {cold.seconds:.1f} s, warm {warm.seconds:.1f} s ({status})", flush=True)
+            print(
+                f"{path.stem}: cold {cold.seconds:.1f} s, warm {warm.seconds:.1f} s ({status})",
+                flush=True,
+            )
     print()
-    print(f"| notebook | first run (s) | second run (s) | first / second | first vs {TARGET_SECONDS} s target | status |")
+    print(
+        "| notebook | first run (s) | second run (s) | first / second "
+        f"| first vs {TARGET_SECONDS} s target | status |"
+    )
     print("|---|---|---|---|---|---|")
     for stem, cold, warm, status in rows:
         verdict = "PASS" if cold <= TARGET_SECONDS else "MISS"

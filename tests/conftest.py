@@ -1,4 +1,5 @@
-"""Shared fixtures: paths to ../shared/data (skipped with a reason when absent)."""
+"""Shared fixtures: paths to ../shared/data (skipped with a reason when absent), a private
+results folder for the whole session, and the quick demo datasets."""
 
 from __future__ import annotations
 
@@ -19,6 +20,20 @@ if (SHARED_DATA / "librosa" / "audio").is_dir():
     os.environ.setdefault("LIBROSA_DATA_DIR", str(SHARED_DATA / "librosa" / "audio"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_results(tmp_path_factory) -> Path:
+    """Point ``$MUSICDL_RESULTS`` at a temporary folder, so tests never read or overwrite
+    the results of ``make demo`` (or of an earlier test run) in ``results/``."""
+    saved = os.environ.get("MUSICDL_RESULTS")
+    folder = tmp_path_factory.mktemp("results")
+    os.environ["MUSICDL_RESULTS"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("MUSICDL_RESULTS", None)
+    else:
+        os.environ["MUSICDL_RESULTS"] = saved
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``; the test is skipped when it is not there."""
@@ -28,10 +43,15 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def quick_demo(tmp_path_factory) -> Path:
-    """The quick demo datasets, generated once per test session into a temporary folder."""
+def quick_demo() -> Path:
+    """The quick demo datasets in ``<data>/demo-quick``, the folder the notebooks use.
+
+    Generated on first use and reused afterwards while its markers say it is complete and
+    of the current generator version (the output is byte-identical between runs, which
+    ``test_demo`` checks on a tiny set of its own).
+    """
     from utils import demo
 
-    root = tmp_path_factory.mktemp("demo-quick")
+    root = config.data_dir() / "demo-quick"
     demo.generate(root, quick=True, verbose=False)
     return root

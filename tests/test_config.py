@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +17,10 @@ def test_run_parameters_read_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("MUSICDL_DATASET", "demo")
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
     params = config.run_parameters()
-    assert params.quick is True and params.dataset == "demo" and params.data_dir == tmp_path.resolve()
-    assert datasets.data_dir() == tmp_path.resolve()
+    assert (
+        params.quick is True and params.dataset == "demo" and params.data_dir == tmp_path.resolve()
+    )
+    assert config.data_dir() == tmp_path.resolve()
 
 
 def test_defaults(monkeypatch):
@@ -38,7 +41,7 @@ def test_bad_parameters_say_what_is_accepted(monkeypatch, name, value):
 def test_data_dir_is_found_from_any_working_directory(monkeypatch, tmp_path):
     monkeypatch.delenv("MUSICDL_DATA", raising=False)
     monkeypatch.chdir(tmp_path)
-    assert datasets.data_dir() == config.repo_root() / "data"
+    assert config.data_dir() == config.repo_root() / "data"
 
 
 def test_set_seed_repeats_numbers():
@@ -49,35 +52,76 @@ def test_set_seed_repeats_numbers():
 
 
 def test_package_report_flags_old_and_missing():
-    rows = {r["package"]: r for r in config.package_report({"numpy": "999.0", "no-such-package-xyz": "1.0", "python": "3.0"})}
+    rows = {
+        r["package"]: r
+        for r in config.package_report(
+            {"numpy": "999.0", "no-such-package-xyz": "1.0", "python": "3.0"}
+        )
+    }
     assert rows["numpy"]["ok"] is False and rows["numpy"]["installed"]
-    assert rows["no-such-package-xyz"] == {"package": "no-such-package-xyz", "minimum": "1.0", "installed": None, "ok": False}
+    assert rows["no-such-package-xyz"] == {
+        "package": "no-such-package-xyz",
+        "minimum": "1.0",
+        "installed": None,
+        "ok": False,
+    }
     assert rows["python"]["ok"] is True
 
 
 @pytest.fixture
 def results_in(monkeypatch, tmp_path):
-    monkeypatch.setattr(evaluation, "results_dir", lambda: tmp_path)
+    monkeypatch.setenv("MUSICDL_RESULTS", str(tmp_path))
     return tmp_path
 
 
 def test_save_results_writes_the_documented_fields(results_in):
     path = evaluation.save_results(
-        "99_example", dataset="gtzan_music_speech", source="demo", quick=True, metrics={"accuracy": np.float32(0.9)}, seconds=12.345
+        "99_example",
+        dataset="gtzan_music_speech",
+        source="demo",
+        quick=True,
+        metrics={"accuracy": np.float32(0.9)},
+        seconds=12.345,
     )
     record = json.loads(path.read_text())
-    assert path == results_in / "99_example.json"
-    assert record["metrics"] == {"accuracy": pytest.approx(0.9)} and isinstance(record["metrics"]["accuracy"], float)
-    assert {"notebook", "dataset", "source", "quick", "metrics", "seconds", "versions"} <= set(record)
+    assert path == results_in / "quick" / "99_example.json"
+    assert record["metrics"] == {"accuracy": pytest.approx(0.9)} and isinstance(
+        record["metrics"]["accuracy"], float
+    )
+    assert {"notebook", "dataset", "source", "quick", "metrics", "seconds", "versions"} <= set(
+        record
+    )
     assert record["versions"]["keras"] and record["seconds"] == 12.35
-    assert evaluation.load_results("99_example") == record
-    assert "99_example" in runner.results_table()
+    assert evaluation.load_results("99_example", quick=True) == record
+    assert "99_example" in runner.results_table(quick=True)
+    assert "99_example" not in runner.results_table(quick=False), (
+        "quick results leak into the full table"
+    )
+
+
+def test_quick_and_full_results_live_apart(results_in):
+    common = dict(dataset="demo", source="demo", seconds=1)
+    quick = evaluation.save_results("99_example", quick=True, metrics={"accuracy": 0.5}, **common)
+    full = evaluation.save_results("99_example", quick=False, metrics={"accuracy": 0.9}, **common)
+    assert quick != full
+    assert evaluation.load_results("99_example", quick=True)["metrics"]["accuracy"] == 0.5
+    assert evaluation.load_results("99_example", quick=False)["metrics"]["accuracy"] == 0.9
+
+
+def test_relative_results_and_data_folders_are_taken_from_the_repository(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MUSICDL_RESULTS", "some/results")
+    monkeypatch.setenv("MUSICDL_DATA", "some/data")
+    assert config.results_dir() == config.repo_root() / "some" / "results"
+    assert config.data_dir() == config.repo_root() / "some" / "data"
 
 
 @pytest.mark.parametrize("metrics", [{"accuracy": float("nan")}, {"accuracy": "high"}])
 def test_save_results_refuses_non_numbers(results_in, metrics):
     with pytest.raises((ValueError, TypeError), match="accuracy"):
-        evaluation.save_results("99_example", dataset="x", source="demo", quick=True, metrics=metrics, seconds=1)
+        evaluation.save_results(
+            "99_example", dataset="x", source="demo", quick=True, metrics=metrics, seconds=1
+        )
 
 
 def test_missing_results_file_says_what_to_run(results_in):
@@ -92,23 +136,70 @@ def test_locate_real_when_missing_names_the_command(monkeypatch, tmp_path):
 
 
 def test_setup_device_reports_cpu_or_gpu(capsys):
+    import keras
+    import tensorflow as tf
+
     from utils import models
 
-    info = models.setup_device()
-    assert info["device"] in ("CPU", "GPU") and info["gpus"] >= 0
-    if info["gpus"] == 0:
-        assert "no GPU" in capsys.readouterr().out and info["policy"] == "float32"
+    found = tf.config.list_physical_devices("GPU")
+    try:
+        info = models.setup_device()
+        assert info["gpus"] == len(found) and info["device"] == ("GPU" if found else "CPU")
+        assert info["policy"] == ("mixed_float16" if found else "float32")
+        assert keras.mixed_precision.global_policy().name == info["policy"]
+        if not found:
+            assert "no GPU" in capsys.readouterr().out
+        assert models.setup_device(mixed_precision=False, verbose=False)["policy"] == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
 
 
 def test_runner_reports_the_failing_cell_and_its_traceback(tmp_path):
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("ratio = x / 0  # the broken cell")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("ratio = x / 0  # the broken cell"),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = tmp_path / "99_broken.ipynb"
     nbformat.write(nb, path)
     run = runner.execute(path, quick=True, out_dir=tmp_path / "out", timeout=60)
     assert not run.ok
     assert "ratio = x / 0  # the broken cell" in run.error and "ZeroDivisionError" in run.error
-    assert (tmp_path / "out" / "99_broken.ipynb").exists(), "the executed copy is kept for inspection"
+    assert (tmp_path / "out" / "99_broken.ipynb").exists(), (
+        "the executed copy is kept for inspection"
+    )
+
+
+def test_runner_prepares_only_the_datasets_the_notebooks_declare(monkeypatch, tmp_path, capsys):
+    prepared, ran = [], []
+
+    def fake_locate(name, **kwargs):
+        prepared.append(name)
+        return tmp_path / name, "demo"
+
+    def fake_execute(path, *, quick, out_dir, **kwargs):
+        ran.append((path.stem, Path(out_dir)))
+        return runner.NotebookRun(path=path, seconds=0.0)
+
+    monkeypatch.setattr(datasets, "locate", fake_locate)
+    monkeypatch.setattr(runner, "execute", fake_execute)
+    monkeypatch.setenv("MUSICDL_RESULTS", str(tmp_path / "results"))
+    assert runner.main(["--quick", "00"]) == 0
+    assert prepared == [], "notebook 00 reads no dataset"
+    assert runner.main(["--quick", "01"]) == 0
+    assert prepared == ["gtzan_music_speech"]
+    assert ran[-1] == ("01_audio_basics", config.repo_root() / "build" / "quick")
+
+
+def test_runner_hands_kernels_absolute_folders(monkeypatch):
+    monkeypatch.setenv("MUSICDL_DATA", "relative/data")
+    env = runner._env(quick=True)
+    assert Path(env["MUSICDL_DATA"]) == config.repo_root() / "relative" / "data"
+    assert Path(env["MUSICDL_RESULTS"]).is_absolute() and env["MUSICDL_QUICK"] == "1"

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from utils import datasets, demo
-
+from utils import audio, datasets, demo, layouts
 
 # ---------------------------------------------------------------- constants (facts)
 
@@ -36,7 +35,11 @@ def test_tag_groups_are_real_tags_and_vocal_instrumental_disjoint():
 
 def test_gtzan_loader_on_demo(quick_demo):
     per = demo.SIZES["quick"]["gtzan_per_class"]
-    for root in (quick_demo, quick_demo / "gtzan_music_speech", quick_demo / "gtzan_music_speech" / "music_speech"):
+    for root in (
+        quick_demo,
+        quick_demo / "gtzan_music_speech",
+        quick_demo / "gtzan_music_speech" / "music_speech",
+    ):
         df = datasets.load_gtzan_music_speech(root)
         assert list(df.columns) == ["path", "label", "duration"]
         assert df.label.value_counts().to_dict() == {"music": per, "speech": per}
@@ -149,7 +152,11 @@ def test_annotations_missing_column_is_a_clear_error(quick_demo, tmp_path):
     root.mkdir()
     ann = pd.read_csv(quick_demo / "magnatagatune" / "annotations_final.csv", sep="\t")
     ann.drop(columns=["harpsichord"]).to_csv(root / "annotations_final.csv", sep="\t", index=False)
-    with pytest.raises(ValueError, match=r"lacks the column 'harpsichord'.*annotations_final.csv|annotations_final.csv lacks the column 'harpsichord'"):
+    with pytest.raises(
+        ValueError,
+        match=r"lacks the column 'harpsichord'.*annotations_final.csv"
+        r"|annotations_final.csv lacks the column 'harpsichord'",
+    ):
         datasets.load_magnatagatune(root, drop_missing=False)
 
 
@@ -158,8 +165,11 @@ def test_annotations_missing_column_is_a_clear_error(quick_demo, tmp_path):
 
 def test_locate_generates_demo_and_real_mode_names_the_command(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
-    monkeypatch.setattr(demo, "SIZES", {"quick": {"gtzan_per_class": 1, "mtat_per_folder": 1},
-                                        "full": demo.SIZES["full"]})
+    monkeypatch.setattr(
+        demo,
+        "SIZES",
+        {"quick": {"gtzan_per_class": 1, "mtat_per_folder": 1}, "full": demo.SIZES["full"]},
+    )
     with pytest.raises(FileNotFoundError, match="bash download_datasets.sh magnatagatune"):
         datasets.locate("magnatagatune", mode="real")
     path, source = datasets.locate("gtzan_music_speech", mode="auto", quick=True)
@@ -179,15 +189,20 @@ def test_locate_generates_demo_and_real_mode_names_the_command(tmp_path, monkeyp
 def test_real_mtat_clip_decodes_to_16k_mono_29s(shared_data):
     clip = next((shared_data / "mtat" / "audio").glob("*.mp3"))
     y, sr = sf.read(clip)
-    assert sr == datasets.MTAT_SR and y.ndim == 1
+    assert sr == layouts.MTAT_SR and y.ndim == 1
     assert 28.5 < len(y) / sr < 29.5
-    assert datasets.audio_duration(clip) == pytest.approx(len(y) / sr)
+    assert audio.duration(clip) == pytest.approx(len(y) / sr)
     # the header estimate is off for real mp3s; that is why mp3 durations are decoded
-    assert abs(datasets.audio_duration(clip, exact=False) - len(y) / sr) > 0.05
+    assert abs(audio.duration(clip, exact=False) - len(y) / sr) > 0.05
 
 
 def test_real_clip_index_folder_groups(shared_data):
-    idx = pd.read_csv(shared_data / "mtat" / "clip_index.tsv", sep="\t", header=None, names=["clip_id", "mp3_path"])
+    idx = pd.read_csv(
+        shared_data / "mtat" / "clip_index.tsv",
+        sep="\t",
+        header=None,
+        names=["clip_id", "mp3_path"],
+    )
     assert len(idx) == 25863
     folder = idx.mp3_path.str[0]
     counts = {part: int(folder.isin(list(f)).sum()) for part, f in datasets.SPLIT_FOLDERS.items()}
@@ -212,10 +227,12 @@ def test_real_clips_in_awkward_formats_load(shared_data):
         mono = y.mean(axis=1)
         assert sr == info.samplerate in (22050, 44100, 48000)
         assert mono.ndim == 1 and np.isfinite(mono).all() and np.abs(mono).max() > 0
-        assert datasets.audio_duration(clip) == pytest.approx(len(y) / sr, abs=1e-3)
+        assert audio.duration(clip) == pytest.approx(len(y) / sr, abs=1e-3)
 
 
-def test_example_audio_falls_back_to_a_demo_clip_of_the_right_kind(quick_demo, tmp_path, monkeypatch, capsys):
+def test_example_audio_falls_back_to_a_demo_clip_of_the_right_kind(
+    quick_demo, tmp_path, monkeypatch, capsys
+):
     import librosa
 
     from utils import demo

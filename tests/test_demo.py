@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from utils import datasets, demo
+from utils import config, datasets, demo, layouts
 
 
 def _tree_hash(root: Path) -> str:
@@ -29,14 +31,23 @@ def test_same_seed_gives_byte_identical_files_whatever_the_workers(tmp_path):
     b = demo.generate(tmp_path / "b", quick=True, size=tiny, n_jobs=2, verbose=False)
     for name in a:
         assert _tree_hash(a[name]) == _tree_hash(b[name]), name
-    c = demo.generate(tmp_path / "c", quick=True, size=tiny, n_jobs=1, verbose=False, seed=7,
-                      datasets=("magnatagatune",))
+    c = demo.generate(
+        tmp_path / "c",
+        quick=True,
+        size=tiny,
+        n_jobs=1,
+        verbose=False,
+        seed=7,
+        datasets=("magnatagatune",),
+    )
     assert _tree_hash(c["magnatagatune"]) != _tree_hash(a["magnatagatune"])
 
 
 def test_generation_is_idempotent_and_redoes_an_interrupted_run(tmp_path, capsys):
     tiny = {"gtzan_per_class": 1, "mtat_per_folder": 1}
-    paths = demo.generate(tmp_path, quick=True, size=tiny, datasets=("gtzan_music_speech",), n_jobs=1)
+    paths = demo.generate(
+        tmp_path, quick=True, size=tiny, datasets=("gtzan_music_speech",), n_jobs=1
+    )
     folder = paths["gtzan_music_speech"]
     first = _tree_hash(folder)
     demo.generate(tmp_path, quick=True, size=tiny, datasets=("gtzan_music_speech",), n_jobs=1)
@@ -46,6 +57,45 @@ def test_generation_is_idempotent_and_redoes_an_interrupted_run(tmp_path, capsys
     assert not demo.is_complete(folder)
     demo.generate(tmp_path, quick=True, size=tiny, datasets=("gtzan_music_speech",), n_jobs=1)
     assert demo.is_complete(folder) and _tree_hash(folder) == first
+
+
+def test_a_folder_with_clips_missing_is_not_complete(tmp_path):
+    tiny = {"gtzan_per_class": 2, "mtat_per_folder": 1}
+    folder = demo.generate(
+        tmp_path, quick=True, size=tiny, datasets=("gtzan_music_speech",), n_jobs=1, verbose=False
+    )["gtzan_music_speech"]
+    assert demo.is_complete(folder)
+    next(folder.rglob("*.wav")).unlink()  # e.g. deleted by a second process or by hand
+    assert not demo.is_complete(folder), "the marker must be checked against the files on disk"
+
+
+_GENERATE = """
+import sys
+from utils import demo
+demo.generate(sys.argv[1], quick=True, size={"gtzan_per_class": 4}, n_jobs=1, verbose=False,
+              datasets=("gtzan_music_speech",))
+"""
+
+
+def test_two_processes_generating_at_once_give_one_complete_dataset(tmp_path):
+    # Two notebooks opened at once on first use, or `make demo` beside JupyterLab.
+    shared = tmp_path / "shared"
+    cmd = [sys.executable, "-c", _GENERATE, str(shared)]
+    procs = [
+        subprocess.Popen(cmd, cwd=config.repo_root(), stderr=subprocess.PIPE) for _ in range(2)
+    ]
+    errors = [p.communicate(timeout=300)[1].decode() for p in procs]
+    assert all(p.returncode == 0 for p in procs), errors
+    # The same data, made by one process alone:
+    alone = tmp_path / "alone"
+    subprocess.run(
+        [sys.executable, "-c", _GENERATE, str(alone)], cwd=config.repo_root(), check=True
+    )
+    name = "gtzan_music_speech"
+    assert demo.is_complete(shared / name)
+    assert len(list((shared / name).rglob("*.wav"))) == 8
+    assert _tree_hash(shared / name) == _tree_hash(alone / name), "not the data one process makes"
+    assert not list(shared.glob(".*.generating*")), "temporary folders were left behind"
 
 
 def test_gtzan_demo_has_the_real_format(quick_demo):
@@ -67,7 +117,7 @@ def test_mtat_demo_has_the_real_format(quick_demo):
     info_cols = pd.read_csv(root / "clip_info_final.csv", sep="\t", nrows=0).columns.tolist()
     assert info_cols == list(datasets.CLIP_INFO_COLUMNS)
     folders = sorted(p.name for p in (root / "mp3").iterdir())
-    assert folders == list(datasets.MTAT_FOLDERS)
+    assert folders == list(layouts.MTAT_FOLDERS)
     per = [len(list((root / "mp3" / f).glob("*.mp3"))) for f in folders]
     assert per == [demo.SIZES["quick"]["mtat_per_folder"]] * 16
     clip = next((root / "mp3" / "c").glob("*.mp3"))
@@ -91,7 +141,7 @@ def test_music_and_speech_differ_in_structure_not_in_loudness(quick_demo):
     rms, flux = {"music": [], "speech": []}, {"music": [], "speech": []}
     for path, label in zip(df.path, df.label):
         y, sr = sf.read(path, dtype="float32")
-        rms[label].append(20 * np.log10(np.sqrt(np.mean(y ** 2))))
+        rms[label].append(20 * np.log10(np.sqrt(np.mean(y**2))))
         energy = np.exp(_log_spec(y)).sum(axis=1)
         # speech: syllables and pauses make the frame energy swing far more than in music
         flux[label].append(np.std(np.log(energy + 1e-8)))
@@ -109,7 +159,9 @@ def test_tags_follow_the_recipe_with_noise(quick_demo):
     assert tags["vocal"].sum() > 0 and tags["vocals"].sum() > 0
     assert tags[["no vocal", "no vocals", "no voice"]].gt(0).sum().gt(0).all()
     # vocal and instrumental groups are both well represented once the XOR is applied
-    vi = datasets.single_label(df, {"vocal": datasets.VOCAL_TAGS, "instrumental": datasets.INSTRUMENTAL_TAGS})
+    vi = datasets.single_label(
+        df, {"vocal": datasets.VOCAL_TAGS, "instrumental": datasets.INSTRUMENTAL_TAGS}
+    )
     counts = vi.value_counts()
     assert counts["vocal"] >= 0.15 * len(df) and counts["instrumental"] >= 0.15 * len(df)
     # most genres of the genre group occur as single labels
@@ -122,10 +174,14 @@ def test_tags_follow_the_recipe_with_noise(quick_demo):
 
 def _syllable_band_share(path) -> float:
     """Share of loudness fluctuation between 3 and 6 Hz (syllable rates), 0.6-10 Hz, unweighted."""
-    from utils import audio
+    from utils import audio, psychoacoustics
 
-    rp = audio.rp_features(audio.load(path, sr=audio.SR_RP), sr=audio.SR_RP, fluctuation_strength=False)["rp"]
-    mod = audio.modulation_frequencies(rp.shape[1])
+    rp = psychoacoustics.rp_features(
+        audio.load(path, sr=psychoacoustics.SR_RP),
+        sr=psychoacoustics.SR_RP,
+        fluctuation_strength=False,
+    )["rp"]
+    mod = psychoacoustics.modulation_frequencies(rp.shape[1])
     columns = rp.sum(axis=0)[mod >= 0.6]
     mod = mod[mod >= 0.6]
     return float(columns[(mod >= 3) & (mod <= 6)].sum() / columns.sum())
@@ -135,9 +191,15 @@ def test_demo_speech_has_the_syllable_rhythm_of_real_speech(quick_demo, shared_d
     import librosa
 
     folder = quick_demo / "gtzan_music_speech" / "music_speech"
-    demo_speech = np.mean([_syllable_band_share(p) for p in sorted((folder / "speech_wav").glob("*.wav"))[:6]])
-    demo_music = np.mean([_syllable_band_share(p) for p in sorted((folder / "music_wav").glob("*.wav"))[:6]])
-    real_speech = np.mean([_syllable_band_share(librosa.ex(name)) for name in ("libri1", "libri2", "libri3")])
+    demo_speech = np.mean(
+        [_syllable_band_share(p) for p in sorted((folder / "speech_wav").glob("*.wav"))[:6]]
+    )
+    demo_music = np.mean(
+        [_syllable_band_share(p) for p in sorted((folder / "music_wav").glob("*.wav"))[:6]]
+    )
+    real_speech = np.mean(
+        [_syllable_band_share(librosa.ex(name)) for name in ("libri1", "libri2", "libri3")]
+    )
     # measured: real LibriSpeech 0.34, demo speech 0.38, demo music 0.31
     assert abs(demo_speech - real_speech) < 0.08, (demo_speech, real_speech)
     assert demo_speech > demo_music + 0.02, (demo_speech, demo_music)

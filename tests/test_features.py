@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from utils import audio, features
+from utils import audio, features, layouts
 
 SR = 8000
 
@@ -65,25 +65,39 @@ def _tests_importable_in_workers(monkeypatch):
 
 def test_cache_hit_param_change_and_touched_file(wavs):
     paths, _, counter, cache = wavs
-    res = features.extract(paths, counting_rms, n_jobs=2, cache_dir=cache, progress=False, counter_dir=str(counter))
+    res = features.extract(
+        paths, counting_rms, n_jobs=2, cache_dir=cache, progress=False, counter_dir=str(counter)
+    )
     assert res.features.shape == (5, 2) and res.failed == []
     assert calls(counter) == 5 and res.n_computed == 5 and res.n_cached == 0
-    np.testing.assert_allclose(res.features[:, 1], [1, 1.5, 2, 2.5, 3], atol=1e-6)  # input order kept
+    np.testing.assert_allclose(
+        res.features[:, 1], [1, 1.5, 2, 2.5, 3], atol=1e-6
+    )  # input order kept
 
-    again = features.extract(paths, counting_rms, n_jobs=2, cache_dir=cache, progress=False, counter_dir=str(counter))
+    again = features.extract(
+        paths, counting_rms, n_jobs=2, cache_dir=cache, progress=False, counter_dir=str(counter)
+    )
     assert calls(counter) == 5, "second call must read the cache only"
     assert again.n_cached == 5 and again.n_computed == 0
     np.testing.assert_array_equal(again.features, res.features)
 
-    scaled = features.extract(paths, counting_rms, n_jobs=2, cache_dir=cache, progress=False,
-                              counter_dir=str(counter), scale=2.0)
+    scaled = features.extract(
+        paths,
+        counting_rms,
+        n_jobs=2,
+        cache_dir=cache,
+        progress=False,
+        counter_dir=str(counter),
+        scale=2.0,
+    )
     assert calls(counter) == 10
     np.testing.assert_allclose(scaled.features[:, 0], 2 * res.features[:, 0], rtol=1e-6)
 
     st = paths[2].stat()
     os.utime(paths[2], ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-    touched = features.extract(paths, counting_rms, n_jobs=2, cache_dir=cache, progress=False,
-                               counter_dir=str(counter))
+    touched = features.extract(
+        paths, counting_rms, n_jobs=2, cache_dir=cache, progress=False, counter_dir=str(counter)
+    )
     assert calls(counter) == 11 and touched.n_computed == 1, "only the touched file is recomputed"
     assert list((cache).rglob(".tmp-*")) == []  # atomic writes leave no temporary files
 
@@ -92,8 +106,14 @@ def test_corrupt_file_reported_and_skipped(wavs):
     paths, bad, counter, cache = wavs
     inputs = paths[:2] + [bad] + paths[2:]
     with pytest.warns(UserWarning, match="corrupt.wav"):
-        res = features.extract(inputs, counting_rms, n_jobs=2, cache_dir=cache, progress=False,
-                               counter_dir=str(counter))
+        res = features.extract(
+            inputs,
+            counting_rms,
+            n_jobs=2,
+            cache_dir=cache,
+            progress=False,
+            counter_dir=str(counter),
+        )
     assert res.features.shape == (5, 2)
     assert res.paths == [str(p) for p in paths]
     assert len(res.failed) == 1 and res.failed[0][0] == str(bad)
@@ -103,16 +123,36 @@ def test_corrupt_file_reported_and_skipped(wavs):
 
 def test_concat_mode_maps_rows_back_to_files(wavs):
     paths, _, counter, cache = wavs
-    res = features.extract(paths, counting_segments, n_jobs=1, cache_dir=cache, stack="concat", progress=False,
-                           counter_dir=str(counter))
+    res = features.extract(
+        paths,
+        counting_segments,
+        n_jobs=1,
+        cache_dir=cache,
+        stack="concat",
+        progress=False,
+        counter_dir=str(counter),
+    )
     np.testing.assert_array_equal(res.counts, [2, 3, 4, 5, 6])
     assert res.features.shape == (20, SR // 2)
     np.testing.assert_array_equal(res.file_index, np.repeat(np.arange(5), [2, 3, 4, 5, 6]))
     with pytest.raises(ValueError, match="stack='concat'"):
-        features.extract(paths, counting_segments, n_jobs=1, cache_dir=cache, progress=False,
-                         counter_dir=str(counter))
-    listed = features.extract(paths, counting_segments, n_jobs=1, cache_dir=False, stack="list", progress=False,
-                              counter_dir=str(counter))
+        features.extract(
+            paths,
+            counting_segments,
+            n_jobs=1,
+            cache_dir=cache,
+            progress=False,
+            counter_dir=str(counter),
+        )
+    listed = features.extract(
+        paths,
+        counting_segments,
+        n_jobs=1,
+        cache_dir=False,
+        stack="list",
+        progress=False,
+        counter_dir=str(counter),
+    )
     assert [len(a) for a in listed.features] == [2, 3, 4, 5, 6]
 
 
@@ -131,8 +171,8 @@ def test_audio_feature_and_gtzan_segments(tmp_path):
     paths = []
     for i, seconds in enumerate([5.0, 1.0]):
         p = tmp_path / f"clip{i}.wav"
-        t = np.arange(int(seconds * audio.SR_GTZAN)) / audio.SR_GTZAN
-        sf.write(p, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), audio.SR_GTZAN)
+        t = np.arange(int(seconds * layouts.GTZAN_SR)) / layouts.GTZAN_SR
+        sf.write(p, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), layouts.GTZAN_SR)
         paths.append(str(p))
     df = pd.DataFrame({"path": paths, "label": ["music", "speech"]})
     res = features.gtzan_logmel_segments(df, n_jobs=1, cache_dir=tmp_path / "cache", progress=False)
@@ -140,12 +180,28 @@ def test_audio_feature_and_gtzan_segments(tmp_path):
     assert res.features.shape == (3, 40, 80) and res.features.dtype == np.float32
     np.testing.assert_array_equal(res.file_index, [0, 0, 1])
     assert list(df["label"].to_numpy()[res.file_index]) == ["music", "music", "speech"]
-    direct = audio.segment(audio.log_mel(audio.load(paths[0], sr=audio.SR_GTZAN), sr=audio.SR_GTZAN, n_mels=40,
-                                         n_fft=1024, hop_length=512), size=80, hop=80)
+    direct = audio.segment(
+        audio.log_mel(
+            audio.load(paths[0], sr=layouts.GTZAN_SR),
+            sr=layouts.GTZAN_SR,
+            n_mels=40,
+            n_fft=1024,
+            hop_length=512,
+        ),
+        size=80,
+        hop=80,
+    )
     np.testing.assert_allclose(res.features[:2], direct, atol=1e-5)
 
-    rp = features.extract(paths[:1], features.audio_feature, n_jobs=1, cache_dir=False, progress=False,
-                          feature="rhythm_patterns", sr=audio.SR_GTZAN)
+    rp = features.extract(
+        paths[:1],
+        features.audio_feature,
+        n_jobs=1,
+        cache_dir=False,
+        progress=False,
+        feature="rhythm_patterns",
+        sr=layouts.GTZAN_SR,
+    )
     assert rp.features.shape == (1, 24, 60)
     with pytest.raises(ValueError, match="'path' column"):
         features.gtzan_logmel_segments(pd.DataFrame({"file": paths}))
@@ -153,7 +209,9 @@ def test_audio_feature_and_gtzan_segments(tmp_path):
 
 def test_save_and_load_npz(tmp_path):
     X = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
-    target = features.save_npz(tmp_path / "sets" / "feat", X, ["a.wav", "b.wav"], file_index=[0, 0, 1, 1])
+    target = features.save_npz(
+        tmp_path / "sets" / "feat", X, ["a.wav", "b.wav"], file_index=[0, 0, 1, 1]
+    )
     assert target.name == "feat.npz"
     d = features.load_npz(target)
     np.testing.assert_array_equal(d["features"], X)
@@ -165,7 +223,9 @@ def test_save_and_load_npz(tmp_path):
 
 def test_workers_do_not_import_tensorflow(wavs):
     paths, _, _, _ = wavs
-    res = features.extract(paths[:2], _modules_loaded, n_jobs=2, cache_dir=False, stack="list", progress=False)
+    res = features.extract(
+        paths[:2], _modules_loaded, n_jobs=2, cache_dir=False, stack="list", progress=False
+    )
     assert len(res.features) == 2
     for flags in res.features:
         assert flags.tolist() == [1, 0, 0]  # numpy yes, tensorflow no, keras no

@@ -29,13 +29,21 @@ def _read(path: Path):
 def test_notebook_is_clean(path):
     nb = _read(path)
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", "kernelspec must be python3"
-    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
-    assert not dirty, f"cells {dirty} have outputs or execution counts; strip them before committing"
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.outputs or c.execution_count)
+    ]
+    assert not dirty, (
+        f"cells {dirty} have outputs or execution counts; strip them before committing"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_has_one_parameters_cell(path):
-    tagged = [i for i, c in enumerate(_read(path).cells) if "parameters" in c.metadata.get("tags", [])]
+    tagged = [
+        i for i, c in enumerate(_read(path).cells) if "parameters" in c.metadata.get("tags", [])
+    ]
     assert len(tagged) == 1, f"expected exactly one cell tagged 'parameters', found cells {tagged}"
 
 
@@ -44,8 +52,12 @@ def test_title_cell_and_colab_badge(path):
     first = _read(path).cells[0]
     assert first.cell_type == "markdown"
     title = first.source.splitlines()[0]
-    assert re.fullmatch(rf"# {path.stem[:2]} · \S.*", title), f"title must read '# {path.stem[:2]} · Title', found {title!r}"
-    assert re.search(r"^\*[^*].*\*$", first.source, re.M), "the title cell needs one italic sentence of goals"
+    assert re.fullmatch(rf"# {path.stem[:2]} · \S.*", title), (
+        f"title must read '# {path.stem[:2]} · Title', found {title!r}"
+    )
+    assert re.search(r"^\*[^*].*\*$", first.source, re.M), (
+        "the title cell needs one italic sentence of goals"
+    )
     badge = COLAB.format(repo=utils.GITHUB_REPO, name=path.name)
     assert f"({badge})" in first.source, f"the Colab badge must link to {badge}"
 
@@ -53,13 +65,19 @@ def test_title_cell_and_colab_badge(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_colab_setup_clones_this_repository(path):
     source = "\n".join(c.source for c in _read(path).cells if c.cell_type == "code")
-    assert f"https://github.com/{utils.GITHUB_REPO}" in source, "the setup cell must clone utils.GITHUB_REPO on Colab"
+    assert f"https://github.com/{utils.GITHUB_REPO}" in source, (
+        "the setup cell must clone utils.GITHUB_REPO on Colab"
+    )
     assert "!pip" not in source, "use %pip, not !pip"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_code_cells_are_short(path):
-    long = {i: len(c.source.splitlines()) for i, c in enumerate(_read(path).cells) if c.cell_type == "code"}
+    long = {
+        i: len(c.source.splitlines())
+        for i, c in enumerate(_read(path).cells)
+        if c.cell_type == "code"
+    }
     long = {i: n for i, n in long.items() if n > MAX_CODE_LINES}
     assert not long, f"code cells over {MAX_CODE_LINES} lines (move the code to utils): {long}"
 
@@ -72,7 +90,9 @@ def test_navigation_links_resolve(path):
     assert "../README.md" in links, "the last cell must link to the index (../README.md)"
     index = [p.name for p in NOTEBOOKS].index(path.name)
     expected = {p.name for p in NOTEBOOKS[max(index - 1, 0) : index + 2]} - {path.name}
-    assert expected <= set(links), f"the last cell must link to the previous and next notebooks: {sorted(expected)}"
+    assert expected <= set(links), (
+        f"the last cell must link to the previous and next notebooks: {sorted(expected)}"
+    )
     for link in links:
         if not link.startswith("http"):
             assert (path.parent / link).exists(), f"navigation link {link} does not resolve"
@@ -82,7 +102,9 @@ def test_readme_lists_every_notebook():
     readme = (config.repo_root() / "README.md").read_text(encoding="utf-8")
     for path in NOTEBOOKS:
         assert f"(notebooks/{path.name})" in readme, f"README's notebook table misses {path.name}"
-        assert COLAB.format(repo=utils.GITHUB_REPO, name=path.name) in readme, f"README misses the badge of {path.name}"
+        assert COLAB.format(repo=utils.GITHUB_REPO, name=path.name) in readme, (
+            f"README misses the badge of {path.name}"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -91,6 +113,77 @@ def test_each_code_cell_is_introduced_by_a_sentence_ending_in_a_colon(path):
     bare = [
         i
         for i, c in enumerate(cells)
-        if c.cell_type == "code" and (cells[i - 1].cell_type != "markdown" or not cells[i - 1].source.rstrip().endswith(":"))
+        if c.cell_type == "code"
+        and (cells[i - 1].cell_type != "markdown" or not cells[i - 1].source.rstrip().endswith(":"))
     ]
-    assert not bare, f"code cells {bare} lack a markdown sentence ending in ':' just before them (STYLE.md, item 3)"
+    assert not bare, (
+        f"code cells {bare} lack a markdown sentence ending in ':' just before them (STYLE.md, item 3)"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_setup_cells_are_the_canonical_ones(path):
+    cells = _read(path).cells[1 : 1 + len(runner.SETUP_CELLS)]
+    found = [(c.cell_type, c.source) for c in cells]
+    assert found == list(runner.SETUP_CELLS), (
+        "the setup cells differ from utils.runner.SETUP_CELLS; "
+        "run: .venv/bin/python -m utils.runner --sync-setup"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_parameters_are_read_once(path):
+    nb = _read(path)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert cell.source.startswith("PARAMS = config.run_parameters()"), (
+        "the parameters cell starts with PARAMS = config.run_parameters()"
+    )
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert code.count("config.run_parameters(") == 1, "read the run parameters once, as PARAMS"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_declares_the_datasets_it_reads(path):
+    declared = set(runner.declared_datasets(path))
+    code = "\n".join(c.source for c in _read(path).cells if c.cell_type == "code")
+    used = set(re.findall(r"datasets\.locate\(\s*\"(\w+)\"", code))
+    assert used <= declared, (
+        f"add {sorted(used - declared)} to the notebook's metadata.musicdl.datasets"
+    )
+
+
+def _floors(path: Path) -> dict:
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([0-9][^,;\s]*)", line)
+        if m:
+            out[m.group(1).lower()] = m.group(2)
+    return out
+
+
+@pytest.mark.parametrize("name", ["requirements.txt", "requirements-colab.txt"])
+def test_requirement_floors_are_the_minimum_versions(name):
+    floors = _floors(config.repo_root() / name)
+    expected = {k: v for k, v in config.MINIMUM_VERSIONS.items() if k != "python"}
+    assert {k: floors.get(k) for k in expected} == expected, (
+        f"{name} floors != config.MINIMUM_VERSIONS"
+    )
+
+
+def test_constraints_pin_every_requirement_within_its_range():
+    from packaging.requirements import Requirement
+
+    pins = {}
+    for line in (config.repo_root() / "constraints.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.strip().lower().replace("_", "-")] = version.strip()
+    for line in (config.repo_root() / "requirements.txt").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        req = Requirement(line)
+        key = req.name.lower().replace("_", "-")
+        assert key in pins, f"constraints.txt has no exact pin for {req.name}"
+        assert req.specifier.contains(pins[key]), (
+            f"{req.name}=={pins[key]} is outside {req.specifier}"
+        )

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from utils import config, evaluation, runner
+from utils import config, runner
 
 #: Per notebook: the most seconds it may take in quick mode on a 2-core CPU, and for each
 #: headline metric in its results file the range (low, high) it must fall in.
@@ -20,7 +20,6 @@ THRESHOLDS = {
             "tone_peak_hz": (439.5, 440.5),
             "mp3_peak_hz": (439.5, 440.5),
             "wav_max_error": (0.0, 1e-4),
-            "packages_ok": (1.0, 1.0),
         },
     },
     "01_audio_basics": {
@@ -44,8 +43,12 @@ NOTEBOOKS = runner.notebooks()
 def test_every_notebook_has_thresholds():
     stems = {p.stem for p in NOTEBOOKS}
     assert stems, "no notebooks found in notebooks/"
-    assert not stems - set(THRESHOLDS), f"add a THRESHOLDS row for: {sorted(stems - set(THRESHOLDS))}"
-    assert not set(THRESHOLDS) - stems, f"THRESHOLDS names missing notebooks: {sorted(set(THRESHOLDS) - stems)}"
+    assert not stems - set(THRESHOLDS), (
+        f"add a THRESHOLDS row for: {sorted(stems - set(THRESHOLDS))}"
+    )
+    assert not set(THRESHOLDS) - stems, (
+        f"THRESHOLDS names missing notebooks: {sorted(set(THRESHOLDS) - stems)}"
+    )
 
 
 @pytest.mark.notebook
@@ -54,20 +57,28 @@ def test_notebook_runs_in_quick_mode(path):
     spec = THRESHOLDS.get(path.stem)
     if spec is None:
         pytest.fail(f"{path.name} has no THRESHOLDS row in {__file__}")
-    results_file = evaluation.results_dir() / f"{path.stem}.json"
+    results_file = config.results_dir(quick=True) / f"{path.stem}.json"
     results_file.unlink(missing_ok=True)
 
-    run = runner.execute(path, quick=True, out_dir=config.repo_root() / "build" / "test", timeout=spec["max_seconds"])
+    run = runner.execute(
+        path, quick=True, out_dir=config.repo_root() / "build" / "test", timeout=spec["max_seconds"]
+    )
 
     if not run.ok:
         pytest.fail(f"{path.name} failed in {run.seconds:.0f} s at {run.error}", pytrace=False)
-    assert run.seconds <= spec["max_seconds"], f"{path.name} took {run.seconds:.0f} s (limit {spec['max_seconds']} s)"
+    assert run.seconds <= spec["max_seconds"], (
+        f"{path.name} took {run.seconds:.0f} s (limit {spec['max_seconds']} s)"
+    )
     assert results_file.exists(), f"{path.name} did not write {results_file}"
     results = json.loads(results_file.read_text())
     assert results["notebook"] == path.stem
     assert results["quick"] is True, "the notebook ignored MUSICDL_QUICK=1"
     assert results["source"] in ("real", "demo", "none")
     for name, (low, high) in spec["metrics"].items():
-        assert name in results["metrics"], f"{path.name}: metric {name!r} missing from {results_file}"
+        assert name in results["metrics"], (
+            f"{path.name}: metric {name!r} missing from {results_file}"
+        )
         value = results["metrics"][name]
-        assert low <= value <= high, f"{path.name}: {name} = {value:.4g}, expected within [{low}, {high}]"
+        assert low <= value <= high, (
+            f"{path.name}: {name} = {value:.4g}, expected within [{low}, {high}]"
+        )

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from utils import audio, plots  # noqa: E402
+from utils import audio, plots, psychoacoustics  # noqa: E402
 
 SR = 22050
 
@@ -18,7 +18,9 @@ SR = 22050
 @pytest.fixture()
 def y():
     t = np.arange(2 * SR) / SR
-    return (0.5 * np.sin(2 * np.pi * 440 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2).astype(np.float32)
+    return (0.5 * np.sin(2 * np.pi * 440 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2).astype(
+        np.float32
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -42,12 +44,14 @@ def test_spectrogram_axes_and_colorbar(y):
     assert a.get_xlim()[1] == pytest.approx(S.shape[1] * 512 / SR, rel=0.02)
     colorbars = [ax for ax in fig.axes if ax not in (a, b)]
     assert len(colorbars) == 1 and colorbars[0].get_ylabel() == "dB"
-    plots.spectrogram(audio.mfcc(y, sr=SR), sr=SR, hop_length=512, y_axis=None, ax=b, colorbar=False)
+    plots.spectrogram(
+        audio.mfcc(y, sr=SR), sr=SR, hop_length=512, y_axis=None, ax=b, colorbar=False
+    )
     assert b.get_ylabel() == "Coefficient"
 
 
 def test_rhythm_pattern_axes(y):
-    rp = audio.rhythm_patterns(y, sr=SR)
+    rp = psychoacoustics.rhythm_patterns(y, sr=SR)
     ax = plots.rhythm_pattern(rp, title="AM tone")
     assert ax.get_xlabel() == "Modulation frequency (Hz)" and "Bark" in ax.get_ylabel()
     x0, x1 = ax.get_xlim()

@@ -7,7 +7,13 @@ Environment variables
 ---------------------
 MUSICDL_QUICK    ``1`` runs a small subset with few epochs (about a minute per notebook).
 MUSICDL_DATASET  ``auto`` (real data if present, else demo), ``real`` or ``demo``.
-MUSICDL_DATA     the data folder; default ``data/`` at the repository root.
+MUSICDL_DATA     the data folder; default ``data/`` at the repository root. A relative
+                 path is taken from the repository root, never from the current folder,
+                 so the runner and the notebook kernels (which start in ``notebooks/``)
+                 read the same folder.
+MUSICDL_RESULTS  the results folder; default ``results/`` at the repository root (same rule).
+                 Quick-mode results go to its ``quick/`` subfolder, so quick and full runs
+                 never overwrite each other.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ __all__ = [
     "MINIMUM_VERSIONS",
     "RunParameters",
     "SEED",
+    "data_dir",
     "package_report",
     "quiet_native_stderr",
     "repo_root",
+    "results_dir",
     "run_parameters",
     "set_seed",
 ]
@@ -57,6 +65,39 @@ _FALSE = {"", "0", "false", "no", "off"}
 def repo_root() -> Path:
     """The repository's root folder (the one holding ``utils/``), from any working directory."""
     return Path(__file__).resolve().parent.parent
+
+
+def _folder_from_env(name: str, default: str) -> Path:
+    value = os.environ.get(name, "").strip()
+    path = Path(value).expanduser() if value else Path(default)
+    if not path.is_absolute():
+        path = repo_root() / path
+    return path.resolve()
+
+
+def data_dir() -> Path:
+    """The data folder: ``$MUSICDL_DATA`` if set, else ``data/`` at the repository root.
+
+    A relative ``$MUSICDL_DATA`` is taken from the repository root.
+
+    Example
+    -------
+    >>> data_dir().is_absolute()
+    True
+    """
+    return _folder_from_env("MUSICDL_DATA", "data")
+
+
+def results_dir(*, quick: bool = False) -> Path:
+    """Where results files go: ``$MUSICDL_RESULTS`` (default ``results/``), ``quick/`` inside for quick runs.
+
+    Example
+    -------
+    >>> results_dir(quick=True).name
+    'quick'
+    """
+    root = _folder_from_env("MUSICDL_RESULTS", "results")
+    return root / "quick" if quick else root
 
 
 @dataclass(frozen=True)
@@ -120,9 +161,12 @@ def run_parameters(*, quick=None, dataset=None, data_dir=None) -> RunParameters:
         raise ValueError(
             f"MUSICDL_DATASET must be one of {', '.join(DATASET_MODES)}, found {dataset!r}."
         )
-    if data_dir is None:
-        data_dir = os.environ.get("MUSICDL_DATA") or repo_root() / "data"
-    return RunParameters(quick=bool(quick), dataset=dataset, data_dir=Path(data_dir).expanduser().resolve())
+    folder = (
+        _folder_from_env("MUSICDL_DATA", "data")
+        if data_dir is None
+        else Path(data_dir).expanduser().resolve()
+    )
+    return RunParameters(quick=bool(quick), dataset=dataset, data_dir=folder)
 
 
 @contextlib.contextmanager

@@ -1,9 +1,9 @@
-"""Where the data lives, which datasets are present, and the dataset loaders.
+"""Which copy of a dataset to use, the dataset loaders, and the tag groups.
 
-The data folder is ``$MUSICDL_DATA`` if set, else ``data/`` at the repository root.
-Real datasets sit directly in it; the offline demo datasets (see :mod:`utils.demo`)
-sit in ``demo/`` (full) and ``demo-quick/`` (quick mode) inside it, in exactly the same
-layouts, so every loader here reads real and demo data alike.
+Real datasets sit in the data folder (:func:`utils.config.data_dir`); the offline demo
+datasets (:mod:`utils.demo`) sit in ``demo/`` and ``demo-quick/`` inside it, in exactly
+the same layouts (:mod:`utils.layouts`), so every loader here reads real and demo data
+alike. :func:`locate` chooses between them and generates the demo on first use.
 
 Datasets
 --------
@@ -25,106 +25,56 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import config
+from . import audio, config, demo
+from .layouts import (
+    ANNOTATION_FILE,
+    CLIP_INFO_COLUMNS,
+    CLIP_INFO_FILE,
+    DATASETS,
+    GTZAN_CLASSES,
+    MTAT_MIN_DURATION,
+    SPLIT_FOLDERS,
+    TAGS_188,
+    TOP50_TAGS,
+    dataset,
+    demo_path,
+    is_present,
+    real_path,
+)
 
 __all__ = [
-    "DATASETS", "Dataset", "data_dir",
-    "real_path", "demo_path", "is_present", "status", "locate",
-    "audio_duration", "load_gtzan_music_speech", "GTZAN_CLASSES", "GTZAN_SR", "GTZAN_SECONDS",
-    "TAGS_188", "TOP50_TAGS", "VOCAL_TAGS", "INSTRUMENTAL_TAGS", "GENRE_TAGS", "MOOD_TAGS",
-    "TAG_GROUPS", "MTAT_SR", "MTAT_MIN_DURATION", "SPLIT_FOLDERS", "MTAT_FOLDERS",
-    "ANNOTATION_FILE", "CLIP_INFO_FILE", "CLIP_INFO_COLUMNS",
-    "load_magnatagatune", "clip_durations", "split_top50", "single_label", "quick_subset",
-    "LIBROSA_EXAMPLES", "example_audio",
+    "status",
+    "locate",
+    "example_audio",
+    "LIBROSA_EXAMPLES",
+    "load_gtzan_music_speech",
+    "load_magnatagatune",
+    "clip_durations",
+    "split_top50",
+    "single_label",
+    "quick_subset",
+    "VOCAL_TAGS",
+    "INSTRUMENTAL_TAGS",
+    "GENRE_TAGS",
+    "MOOD_TAGS",
+    "TAG_GROUPS",
+    "read_table",
+    "warn_files",
+    # format facts, defined in utils.layouts and re-exported for the loaders' users
+    "DATASETS",
+    "real_path",
+    "demo_path",
+    "is_present",
+    "TAGS_188",
+    "TOP50_TAGS",
 ]
 
 
 # --------------------------------------------------------------------------------------
-# Datasets and paths
+# Which copy of a dataset to use
 # --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A dataset the notebooks use.
-
-    Attributes
-    ----------
-    name : str
-        Key in :data:`DATASETS` and argument of ``download_datasets.sh``.
-    title : str
-        Human-readable name.
-    folder : str
-        Folder inside the data folder.
-    marker : str
-        A path inside ``folder`` whose presence means the dataset is installed.
-    """
-
-    name: str
-    title: str
-    folder: str
-    marker: str
-
-    @property
-    def fetch_command(self) -> str:
-        """The command that downloads this dataset."""
-        return f"bash download_datasets.sh {self.name}"
-
-
-#: The datasets of the series, by name.
-DATASETS = {
-    "gtzan_music_speech": Dataset(
-        "gtzan_music_speech", "GTZAN Music/Speech", "gtzan_music_speech", "music_speech/music_wav"
-    ),
-    "magnatagatune": Dataset(
-        "magnatagatune", "MagnaTagATune", "magnatagatune", "annotations_final.csv"
-    ),
-}
-
-
-def data_dir() -> Path:
-    """The data folder: ``$MUSICDL_DATA`` if set, else ``data/`` at the repository root."""
-    return config.run_parameters(quick=False, dataset="auto").data_dir
-
-
-def _get(name: str) -> Dataset:
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise ValueError(f"Unknown dataset {name!r}; known: {', '.join(DATASETS)}") from None
-
-
-def real_path(name: str) -> Path:
-    """Folder of the real dataset ``name`` (which may not exist yet)."""
-    return data_dir() / _get(name).folder
-
-
-def demo_path(name: str, *, quick: bool = False) -> Path:
-    """Folder of the demo variant of dataset ``name`` (which may not exist yet).
-
-    Parameters
-    ----------
-    name : str
-        A key of :data:`DATASETS`.
-    quick : bool
-        The small quick-mode variant (``<data>/demo-quick/...``) instead of the full one
-        (``<data>/demo/...``).
-    """
-    return data_dir() / ("demo-quick" if quick else "demo") / _get(name).folder
-
-
-def is_present(root: Path, name: str) -> bool:
-    """True when ``root`` holds dataset ``name`` (its marker path exists)."""
-    return (Path(root) / _get(name).marker).exists()
-
-
-def _demo_complete(name: str, *, quick: bool) -> bool:
-    from . import demo
-
-    return demo.is_complete(demo_path(name, quick=quick))
 
 
 def status() -> list[dict]:
@@ -147,8 +97,8 @@ def status() -> list[dict]:
                 "dataset": name,
                 "title": ds.title,
                 "real": is_present(real_path(name), name),
-                "demo": _demo_complete(name, quick=False),
-                "demo_quick": _demo_complete(name, quick=True),
+                "demo": demo.is_complete(demo_path(name, quick=False)),
+                "demo_quick": demo.is_complete(demo_path(name, quick=True)),
                 "path": str(real_path(name)),
                 "fetch": ds.fetch_command,
             }
@@ -184,7 +134,7 @@ def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> 
     -------
     >>> root, source = locate("gtzan_music_speech", mode="demo", quick=True)  # doctest: +SKIP
     """
-    ds = _get(name)
+    ds = dataset(name)
     params = config.run_parameters()
     mode = mode or params.dataset
     if mode not in config.DATASET_MODES:
@@ -200,65 +150,33 @@ def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> 
             f"or unset MUSICDL_DATASET to fall back to the offline demo data."
         )
     path = demo_path(name, quick=quick)
-    from . import demo
-
     if not demo.is_complete(path):
         variant = "quick " if quick else ""
-        print(f"{ds.title}: no real data in {real}; generating the {variant}demo dataset in {path} (first use only)")
+        print(
+            f"{ds.title}: no real data in {real}; "
+            f"generating the {variant}demo dataset in {path} (first use only)"
+        )
         demo.generate(path.parent, quick=quick, datasets=(name,))
     return path, "demo"
 
 
 # --------------------------------------------------------------------------------------
-# Audio files
+# Reporting bad files, reading tables
 # --------------------------------------------------------------------------------------
 
 
-def audio_duration(path, *, exact: bool | None = None) -> float:
-    """Length of an audio file in seconds.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        Any file libsndfile reads (wav, flac, ogg, mp3).
-    exact : bool, optional
-        Decode the whole file and count the samples. The default does so for mp3 only:
-        the mp3 header estimate can be off by a tenth of a second (the real MTAT clip in
-        the test data reads 29.271 s from the header but decodes to 29.124 s), which
-        matters for the 29.1 s filter of the standard split. Decoding a 29 s mp3 takes
-        about 10 ms. Other formats store the exact length in the header.
-
-    Returns
-    -------
-    float
-        Seconds.
-
-    Raises
-    ------
-    soundfile.LibsndfileError, OSError
-        When the file is missing, empty or not audio.
+def warn_files(what: str, paths: list, *, limit: int = 10) -> None:
+    """One warning naming the files of ``paths`` (the first ``limit``) and their count.
 
     Example
     -------
-    >>> audio_duration("data/demo/magnatagatune/mp3/0/some.mp3")  # doctest: +SKIP
-    29.16
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_files("files could not be read", ["a.wav (empty)"])
+    >>> str(w[0].message)
+    '1 files could not be read: a.wav (empty)'
     """
-    import soundfile as sf
-
-    path = str(path)
-    if exact is None:
-        exact = path.lower().endswith(".mp3")
-    with sf.SoundFile(path) as f:
-        if not exact:
-            return f.frames / f.samplerate
-        # One read call with room to spare: the header's frame count is only an estimate for
-        # mp3, and reading mp3 in blocks through libsndfile 1.2.2 makes mpg123 report
-        # "part2_3_length too large" errors and decode wrongly.
-        n = len(f.read(f.frames + 10 * f.samplerate, dtype="int16", always_2d=True))
-        return n / f.samplerate
-
-
-def _warn_files(what: str, paths: list, *, limit: int = 10) -> None:
     if not paths:
         return
     shown = ", ".join(str(p) for p in paths[:limit])
@@ -273,10 +191,17 @@ def _warn_files(what: str, paths: list, *, limit: int = 10) -> None:
 #: librosa's example recordings the notebooks use: what kind of sound each is, and the
 #: demo genre that stands in for it offline (see :func:`example_audio`).
 LIBROSA_EXAMPLES = {
-    "brahms": ("music", "classical"), "nutcracker": ("music", "classical"), "sweetwaltz": ("music", "classical"),
-    "choice": ("music", "electronic"), "vibeace": ("music", "house"), "fishin": ("music", "country"),
-    "pistachio": ("music", "jazz"), "trumpet": ("music", "jazz"),
-    "libri1": ("speech", None), "libri2": ("speech", None), "libri3": ("speech", None),
+    "brahms": ("music", "classical"),
+    "nutcracker": ("music", "classical"),
+    "sweetwaltz": ("music", "classical"),
+    "choice": ("music", "electronic"),
+    "vibeace": ("music", "house"),
+    "fishin": ("music", "country"),
+    "pistachio": ("music", "jazz"),
+    "trumpet": ("music", "jazz"),
+    "libri1": ("speech", None),
+    "libri2": ("speech", None),
+    "libri3": ("speech", None),
 }
 
 
@@ -310,8 +235,6 @@ def example_audio(name: str) -> Path:
         return Path(librosa.ex(name))
     except Exception as exc:  # offline and not cached: pooch raises network errors of several kinds
         reason = type(exc).__name__
-    from . import demo
-
     kind, genre = LIBROSA_EXAMPLES[name]
     root, source = locate("gtzan_music_speech")
     clips = load_gtzan_music_speech(root)
@@ -319,20 +242,18 @@ def example_audio(name: str) -> Path:
     genres = demo.music_genres(root)
     same_genre = [p for p in candidates if genres.get(Path(p).name) == genre]
     same_kind = [name_ for name_, (k, _) in LIBROSA_EXAMPLES.items() if k == kind]
-    path = Path(same_genre[0] if same_genre else candidates[same_kind.index(name) % len(candidates)])
-    print(f"librosa example {name!r} unavailable ({reason}); using the {source} {kind} clip {path.name} instead")
+    path = Path(
+        same_genre[0] if same_genre else candidates[same_kind.index(name) % len(candidates)]
+    )
+    print(
+        f"librosa example {name!r} unavailable ({reason}); using the {source} {kind} clip {path.name} instead"
+    )
     return path
 
 
 # --------------------------------------------------------------------------------------
 # GTZAN Music/Speech
 # --------------------------------------------------------------------------------------
-
-#: Class folders of GTZAN Music/Speech and the label each stands for.
-GTZAN_CLASSES = {"music_wav": "music", "speech_wav": "speech"}
-#: Sample rate (Hz) and clip length (s) of GTZAN Music/Speech.
-GTZAN_SR = 22050
-GTZAN_SECONDS = 30.0
 
 
 def _gtzan_folder(root) -> Path:
@@ -388,7 +309,7 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
             continue
         for p in sorted(q for q in d.iterdir() if q.suffix.lower() == ".wav" and q.is_file()):
             try:
-                dur = audio_duration(p)
+                dur = audio.duration(p)
             except Exception as err:  # libsndfile raises several types for bad files
                 skipped.append(f"{p} ({str(err).splitlines()[0][-60:]})")
                 continue
@@ -396,8 +317,10 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
                 short.append(f"{p} ({dur:.2f} s)")
                 continue
             rows.append((str(p), label, float(dur)))
-    _warn_files("GTZAN files could not be read and were skipped", skipped)
-    _warn_files(f"GTZAN files are shorter than {min_duration} s (truncated?) and were skipped", short)
+    warn_files("GTZAN files could not be read and were skipped", skipped)
+    warn_files(
+        f"GTZAN files are shorter than {min_duration} s (truncated?) and were skipped", short
+    )
     if not rows:
         raise FileNotFoundError(
             f"No readable .wav clips in {folder}/music_wav or {folder}/speech_wav. "
@@ -413,78 +336,87 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
 # MagnaTagATune
 # --------------------------------------------------------------------------------------
 
-#: Sample rate (Hz) of the MTAT mp3 clips.
-MTAT_SR = 16000
-#: Shortest clip (seconds) the standard top-50 split keeps (Lee et al. 2017; Won et al. 2020).
-MTAT_MIN_DURATION = 29.1
-#: The 16 audio folders of MTAT, in order.
-MTAT_FOLDERS = "0123456789abcdef"
-#: The standard top-50 split by folder: ``0``-``b`` train, ``c`` valid, ``d``-``f`` test.
-SPLIT_FOLDERS = {"train": "0123456789ab", "valid": "c", "test": "def"}
-#: File names inside the MTAT folder.
-ANNOTATION_FILE = "annotations_final.csv"
-CLIP_INFO_FILE = "clip_info_final.csv"
-#: Columns of ``clip_info_final.csv``, in file order.
-CLIP_INFO_COLUMNS = (
-    "clip_id", "track_number", "title", "artist", "album", "url", "segmentStart", "segmentEnd",
-    "original_url", "mp3_path",
-)
-
-#: The 188 tag columns of ``annotations_final.csv``, in file order.
-TAGS_188 = (
-    "no voice", "singer", "duet", "plucking", "hard rock", "world", "bongos", "harpsichord",
-    "female singing", "clasical", "sitar", "chorus", "female opera", "male vocal", "vocals",
-    "clarinet", "heavy", "silence", "beats", "men", "woodwind", "funky", "no strings", "chimes",
-    "foreign", "no piano", "horns", "classical", "female", "no voices", "soft rock", "eerie",
-    "spacey", "jazz", "guitar", "quiet", "no beat", "banjo", "electric", "solo", "violins",
-    "folk", "female voice", "wind", "happy", "ambient", "new age", "synth", "funk",
-    "no singing", "middle eastern", "trumpet", "percussion", "drum", "airy", "voice",
-    "repetitive", "birds", "space", "strings", "bass", "harpsicord", "medieval", "male voice",
-    "girl", "keyboard", "acoustic", "loud", "classic", "string", "drums", "electronic",
-    "not classical", "chanting", "no violin", "not rock", "no guitar", "organ", "no vocal",
-    "talking", "choral", "weird", "opera", "soprano", "fast", "acoustic guitar",
-    "electric guitar", "male singer", "man singing", "classical guitar", "country", "violin",
-    "electro", "reggae", "tribal", "dark", "male opera", "no vocals", "irish", "electronica",
-    "horn", "operatic", "arabic", "lol", "low", "instrumental", "trance", "chant", "strange",
-    "drone", "synthesizer", "heavy metal", "modern", "disco", "bells", "man", "deep",
-    "fast beat", "industrial", "hard", "harp", "no flute", "jungle", "pop", "lute",
-    "female vocal", "oboe", "mellow", "orchestral", "viola", "light", "echo", "piano", "celtic",
-    "male vocals", "orchestra", "eastern", "old", "flutes", "punk", "spanish", "sad", "sax",
-    "slow", "male", "blues", "vocal", "indian", "no singer", "scary", "india", "woman",
-    "woman singing", "rock", "dance", "piano solo", "guitars", "no drums", "jazzy", "singing",
-    "cello", "calm", "female vocals", "voices", "different", "techno", "clapping", "house",
-    "monks", "flute", "not opera", "not english", "oriental", "beat", "upbeat", "soft", "noise",
-    "choir", "female singer", "rap", "metal", "hip hop", "quick", "water", "baroque", "women",
-    "fiddle", "english",
-)
-
-#: The 50 most frequent tags, in the order the literature uses (top-50 task, notebook 07).
-TOP50_TAGS = (
-    "guitar", "classical", "slow", "techno", "strings", "drums", "electronic", "rock", "fast",
-    "piano", "ambient", "beat", "violin", "vocal", "synth", "female", "indian", "opera", "male",
-    "singing", "vocals", "no vocals", "harpsichord", "loud", "quiet", "flute", "woman",
-    "male vocal", "no vocal", "pop", "soft", "sitar", "solo", "man", "classic", "choir",
-    "voice", "new age", "dance", "male voice", "female vocal", "beats", "harp", "cello",
-    "no voice", "weird", "country", "metal", "female voice", "choral",
-)
 #: Tags that say a voice is heard (notebook 04). Synonyms and gendered variants are
 #: separate columns in MTAT, so the group lists them all.
 VOCAL_TAGS = (
-    "singer", "duet", "female singing", "chorus", "female opera", "male vocal", "vocals", "men",
-    "female", "female voice", "voice", "male voice", "girl", "chanting", "talking", "choral",
-    "opera", "soprano", "male singer", "man singing", "male opera", "operatic", "chant", "man",
-    "female vocal", "male vocals", "male", "vocal", "woman", "woman singing", "singing",
-    "female vocals", "voices", "monks", "choir", "female singer", "rap", "women",
+    "singer",
+    "duet",
+    "female singing",
+    "chorus",
+    "female opera",
+    "male vocal",
+    "vocals",
+    "men",
+    "female",
+    "female voice",
+    "voice",
+    "male voice",
+    "girl",
+    "chanting",
+    "talking",
+    "choral",
+    "opera",
+    "soprano",
+    "male singer",
+    "man singing",
+    "male opera",
+    "operatic",
+    "chant",
+    "man",
+    "female vocal",
+    "male vocals",
+    "male",
+    "vocal",
+    "woman",
+    "woman singing",
+    "singing",
+    "female vocals",
+    "voices",
+    "monks",
+    "choir",
+    "female singer",
+    "rap",
+    "women",
 )
 #: Tags that say no voice is heard (notebook 04). A clip is "vocal" when it has a vocal tag
 #: and no instrumental tag, "instrumental" in the opposite case, and left out otherwise.
-INSTRUMENTAL_TAGS = ("no voice", "no voices", "no singing", "no vocal", "no vocals", "no singer", "instrumental")
+INSTRUMENTAL_TAGS = (
+    "no voice",
+    "no voices",
+    "no singing",
+    "no vocal",
+    "no vocals",
+    "no singer",
+    "instrumental",
+)
 #: Genre tags for single-label genre recognition (notebook 05): frequent and mostly disjoint.
-GENRE_TAGS = ("classical", "techno", "rock", "pop", "ambient", "indian", "opera", "country", "metal", "jazz")
+GENRE_TAGS = (
+    "classical",
+    "techno",
+    "rock",
+    "pop",
+    "ambient",
+    "indian",
+    "opera",
+    "country",
+    "metal",
+    "jazz",
+)
 #: Mood and character tags for multi-label mood detection (notebook 06).
 MOOD_TAGS = (
-    "happy", "sad", "calm", "dark", "eerie", "mellow", "upbeat", "weird", "spacey", "heavy",
-    "soft", "loud", "quiet",
+    "happy",
+    "sad",
+    "calm",
+    "dark",
+    "eerie",
+    "mellow",
+    "upbeat",
+    "weird",
+    "spacey",
+    "heavy",
+    "soft",
+    "loud",
+    "quiet",
 )
 #: All named tag groups, by name.
 TAG_GROUPS = {
@@ -508,7 +440,15 @@ def _mtat_folder(root) -> Path:
     )
 
 
-def _read_table(path: Path, required, *, what: str):
+def read_table(path, required, *, what: str):
+    """Read a tab-separated MTAT table as strings, checking that it has the ``required`` columns.
+
+    Raises
+    ------
+    ValueError
+        When the file cannot be parsed or lacks a column; the message names both and says
+        how to get the file again.
+    """
     import pandas as pd
 
     try:
@@ -520,7 +460,11 @@ def _read_table(path: Path, required, *, what: str):
         found = ", ".join(map(repr, list(table.columns)[:8]))
         raise ValueError(
             f"{path} lacks the column {missing[0]!r}"
-            + (f" (and {len(missing) - 1} more: {', '.join(map(repr, missing[1:6]))})" if len(missing) > 1 else "")
+            + (
+                f" (and {len(missing) - 1} more: {', '.join(map(repr, missing[1:6]))})"
+                if len(missing) > 1
+                else ""
+            )
             + f"; a {what} file has tab-separated columns {', '.join(map(repr, list(required)[:4]))}, ...; "
             f"found {found}{', ...' if len(table.columns) > 8 else ''}. "
             f"Is it the right file, complete and tab-separated? Download it again with "
@@ -568,19 +512,21 @@ def load_magnatagatune(root, *, drop_missing: bool = True):
 
     folder = _mtat_folder(root).resolve()
     ann_path = folder / ANNOTATION_FILE
-    ann = _read_table(ann_path, ("clip_id",) + TAGS_188 + ("mp3_path",), what="MTAT annotations")
+    ann = read_table(ann_path, ("clip_id",) + TAGS_188 + ("mp3_path",), what="MTAT annotations")
     try:
         clip_id = ann["clip_id"].astype(np.int64)
         tags = ann[list(TAGS_188)].astype(np.int8)
     except ValueError as err:
-        raise ValueError(f"{ann_path}: clip_id and the tag columns must be integers (tags 0/1): {err}") from None
+        raise ValueError(
+            f"{ann_path}: clip_id and the tag columns must be integers (tags 0/1): {err}"
+        ) from None
     df = pd.DataFrame({"clip_id": clip_id, "mp3_path": ann["mp3_path"].astype(str)})
     df["path"] = [str(folder / "mp3" / p) for p in df["mp3_path"]]
     df["folder"] = df["mp3_path"].str[:1]
     df = pd.concat([df, tags], axis=1)
     info_path = folder / CLIP_INFO_FILE
     if info_path.is_file():
-        info = _read_table(info_path, CLIP_INFO_COLUMNS, what="MTAT clip information")
+        info = read_table(info_path, CLIP_INFO_COLUMNS, what="MTAT clip information")
         info = info.drop(columns=["mp3_path"])
         info["clip_id"] = info["clip_id"].astype(np.int64)
         info = info.drop_duplicates("clip_id")
@@ -595,7 +541,7 @@ def load_magnatagatune(root, *, drop_missing: bool = True):
             missing.append(p + " (missing)")
     if missing:
         action = "left out" if drop_missing else "kept (drop_missing=False)"
-        _warn_files(f"MTAT clips have no usable mp3 file and were {action}", missing)
+        warn_files(f"MTAT clips have no usable mp3 file and were {action}", missing)
         if drop_missing:
             bad = {m.rsplit(" (", 1)[0] for m in missing}
             df = df[~df["path"].isin(bad)].reset_index(drop=True)
@@ -632,13 +578,13 @@ def clip_durations(df, *, n_jobs: int | None = None):
 
     def one(p):
         try:
-            return audio_duration(p), None
+            return audio.duration(p), None
         except Exception as err:
             return np.nan, f"{p} ({str(err).splitlines()[0][-60:]})"
 
     with ThreadPoolExecutor(max_workers=n_jobs or os.cpu_count() or 1) as pool:
         out = list(pool.map(one, df["path"]))
-    _warn_files("audio files could not be decoded (duration NaN)", [e for _, e in out if e])
+    warn_files("audio files could not be decoded (duration NaN)", [e for _, e in out if e])
     return pd.Series([d for d, _ in out], index=df.index, name="duration", dtype=float)
 
 
@@ -688,10 +634,14 @@ def split_top50(df, *, min_duration: float = MTAT_MIN_DURATION, durations=None) 
         else:
             dur = np.asarray(durations, dtype=float)
             if dur.shape != (len(df),):
-                raise ValueError(f"durations must have one value per row of df ({len(df)}), found shape {dur.shape}")
+                raise ValueError(
+                    f"durations must have one value per row of df ({len(df)}), found shape {dur.shape}"
+                )
         unknown = keep & np.isnan(dur)
-        _warn_files("clips with a top-50 tag have no readable audio and were left out of the split",
-                    list(df.loc[unknown, "mp3_path"]))
+        warn_files(
+            "clips with a top-50 tag have no readable audio and were left out of the split",
+            list(df.loc[unknown, "mp3_path"]),
+        )
         with np.errstate(invalid="ignore"):
             keep &= dur >= min_duration
     out = {}

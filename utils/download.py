@@ -27,9 +27,17 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import datasets
+from . import config, datasets, layouts
 
-__all__ = ["SourceFile", "SOURCES", "SOURCES_ENV", "APPROX_BYTES", "sources", "downloads_dir", "install"]
+__all__ = [
+    "SourceFile",
+    "SOURCES",
+    "SOURCES_ENV",
+    "APPROX_BYTES",
+    "sources",
+    "downloads_dir",
+    "install",
+]
 
 
 # --------------------------------------------------------------------------------------
@@ -64,7 +72,10 @@ class SourceFile:
     note: str = ""
 
 
-_MTAT_MIRRORS = ("https://mirg.city.ac.uk/datasets/magnatagatune", "http://mi.soi.city.ac.uk/datasets/magnatagatune")
+_MTAT_MIRRORS = (
+    "https://mirg.city.ac.uk/datasets/magnatagatune",
+    "http://mi.soi.city.ac.uk/datasets/magnatagatune",
+)
 
 #: Where the real datasets come from: the one registry of URLs, sizes and checksums.
 #: ``download_datasets.sh`` reads it through ``python -m utils.download --plan NAME``;
@@ -87,7 +98,13 @@ SOURCES = {
             tuple(f"{mirror}/{name}" for mirror in _MTAT_MIRRORS),
             note="no published checksum; the zip archive's own CRCs are checked when it is unpacked",
         )
-        for name in ("annotations_final.csv", "clip_info_final.csv", "mp3.zip.001", "mp3.zip.002", "mp3.zip.003")
+        for name in (
+            "annotations_final.csv",
+            "clip_info_final.csv",
+            "mp3.zip.001",
+            "mp3.zip.002",
+            "mp3.zip.003",
+        )
     ),
 }
 
@@ -105,7 +122,7 @@ def sources(name: str) -> tuple:
     Parameters
     ----------
     name : str
-        A key of :data:`utils.datasets.DATASETS`.
+        A key of :data:`utils.layouts.DATASETS`.
 
     Returns
     -------
@@ -119,17 +136,21 @@ def sources(name: str) -> tuple:
     >>> [f.name for f in sources("gtzan_music_speech")]
     ['music_speech.tar.gz']
     """
-    datasets._get(name)  # a clear error for an unknown name
+    layouts.dataset(name)  # a clear error for an unknown name
     override = os.environ.get(SOURCES_ENV)
     if override:
         path = Path(override)
         try:
             table = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
-            raise ValueError(f"${SOURCES_ENV} must name a readable JSON file of sources; {path}: {err}") from None
+            raise ValueError(
+                f"${SOURCES_ENV} must name a readable JSON file of sources; {path}: {err}"
+            ) from None
         if name in table:
             return tuple(
-                SourceFile(f["name"], tuple(f["urls"]), f.get("size"), f.get("sha256"), f.get("note", ""))
+                SourceFile(
+                    f["name"], tuple(f["urls"]), f.get("size"), f.get("sha256"), f.get("note", "")
+                )
                 for f in table[name]
             )
     return SOURCES[name]
@@ -137,14 +158,14 @@ def sources(name: str) -> tuple:
 
 def downloads_dir(name: str) -> Path:
     """Where ``download_datasets.sh`` keeps the downloaded archives of dataset ``name``."""
-    return datasets.data_dir() / "downloads" / datasets._get(name).name
+    return config.data_dir() / "downloads" / layouts.dataset(name).name
 
 
 def _need_bytes(name: str) -> int:
     known = sum(2 * f.size for f in sources(name) if f.size)  # the download and its unpacked copy
     if os.environ.get(SOURCES_ENV) or known:
         return known + 1_000_000
-    return APPROX_BYTES[datasets._get(name).name]
+    return APPROX_BYTES[layouts.dataset(name).name]
 
 
 # --------------------------------------------------------------------------------------
@@ -227,7 +248,8 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
     archive = downloads / "music_speech.tar.gz"
     if not archive.is_file():
         raise FileNotFoundError(
-            f"Expected the downloaded archive {archive}; run {datasets.DATASETS['gtzan_music_speech'].fetch_command}"
+            f"Expected the downloaded archive {archive}; "
+            f"run {layouts.DATASETS['gtzan_music_speech'].fetch_command}"
         )
     if (real / "music_speech").exists():
         raise FileExistsError(
@@ -246,11 +268,15 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
                 tar.extractall(tmp)
         found = _find_dir(tmp, lambda d: (d / "music_wav").is_dir() and (d / "speech_wav").is_dir())
         if found is None:
-            raise ValueError(f"{archive} does not contain music_wav/ and speech_wav/ folders; is it the right archive?")
+            raise ValueError(
+                f"{archive} does not contain music_wav/ and speech_wav/ folders; is it the right archive?"
+            )
         real.mkdir(parents=True, exist_ok=True)
         os.replace(found, real / "music_speech")
     except (tarfile.TarError, *_DAMAGED) as err:
-        raise ValueError(f"{archive} could not be unpacked ({err}); delete it and download it again.") from None
+        raise ValueError(
+            f"{archive} could not be unpacked ({err}); delete it and download it again."
+        ) from None
     except OSError as err:
         raise _write_failed(err, into=real.parent, downloads=downloads) from None
     finally:
@@ -268,16 +294,23 @@ def _unlink_member(tmp: Path, member: str) -> None:
 
 def _install_mtat(real: Path, downloads: Path) -> None:
     parts = sorted(downloads.glob("mp3.zip.[0-9][0-9][0-9]"))
-    csvs = [downloads / datasets.CLIP_INFO_FILE, downloads / datasets.ANNOTATION_FILE]
-    absent = [str(p) for p in csvs if not p.is_file()] + ([] if parts else [str(downloads / "mp3.zip.001")])
+    csvs = [downloads / layouts.CLIP_INFO_FILE, downloads / layouts.ANNOTATION_FILE]
+    absent = [str(p) for p in csvs if not p.is_file()] + (
+        [] if parts else [str(downloads / "mp3.zip.001")]
+    )
     if absent:
         raise FileNotFoundError(
-            f"Expected the downloaded files {', '.join(absent)}; run {datasets.DATASETS['magnatagatune'].fetch_command}"
+            f"Expected the downloaded files {', '.join(absent)}; "
+            f"run {layouts.DATASETS['magnatagatune'].fetch_command}"
         )
-    datasets._read_table(
-        downloads / datasets.ANNOTATION_FILE, ("clip_id",) + datasets.TAGS_188 + ("mp3_path",), what="MTAT annotations"
+    datasets.read_table(
+        downloads / layouts.ANNOTATION_FILE,
+        ("clip_id",) + layouts.TAGS_188 + ("mp3_path",),
+        what="MTAT annotations",
     )
-    datasets._read_table(downloads / datasets.CLIP_INFO_FILE, datasets.CLIP_INFO_COLUMNS, what="MTAT clip information")
+    datasets.read_table(
+        downloads / layouts.CLIP_INFO_FILE, layouts.CLIP_INFO_COLUMNS, what="MTAT clip information"
+    )
     mp3 = real / "mp3"
     try:
         real.mkdir(parents=True, exist_ok=True)
@@ -306,8 +339,13 @@ def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path) -> None:
                 for m in members:
                     try:
                         zf.extract(m, tmp)
-                    except (zipfile.BadZipFile, *_DAMAGED) as err:  # a damaged member; a full disk is not
-                        _unlink_member(tmp, m.filename)  # extract leaves what it wrote before the CRC check
+                    except (
+                        zipfile.BadZipFile,
+                        *_DAMAGED,
+                    ) as err:  # a damaged member; a full disk is not
+                        _unlink_member(
+                            tmp, m.filename
+                        )  # extract leaves what it wrote before the CRC check
                         bad.append(f"{m.filename} ({err})")
         except zipfile.BadZipFile as err:
             raise ValueError(
@@ -316,7 +354,7 @@ def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path) -> None:
             ) from None
         finally:
             joined.close()
-        datasets._warn_files("mp3 files in the archive are damaged and were not unpacked", bad)
+        datasets.warn_files("mp3 files in the archive are damaged and were not unpacked", bad)
         if len(bad) > max(10, len(members) // 100):
             raise ValueError(
                 f"{len(bad)} of {len(members)} archive members are damaged; delete the parts in {downloads} "
@@ -324,7 +362,9 @@ def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path) -> None:
             )
         found = _find_dir(tmp, lambda d: (d / "0").is_dir() or (d / "f").is_dir())
         if found is None:
-            raise ValueError(f"The mp3 archive holds no folders 0..f; is {parts[0]} the MTAT mp3.zip?")
+            raise ValueError(
+                f"The mp3 archive holds no folders 0..f; is {parts[0]} the MTAT mp3.zip?"
+            )
         os.replace(found, mp3)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -336,14 +376,14 @@ def install(name: str, *, downloads=None) -> Path:
     Parameters
     ----------
     name : str
-        A key of :data:`utils.datasets.DATASETS`.
+        A key of :data:`utils.layouts.DATASETS`.
     downloads : str or pathlib.Path, optional
         Folder holding the downloaded files; default :func:`downloads_dir`.
 
     Returns
     -------
     pathlib.Path
-        The installed dataset folder (:func:`utils.datasets.real_path`).
+        The installed dataset folder (:func:`utils.layouts.real_path`).
 
     Raises
     ------
@@ -366,21 +406,21 @@ def install(name: str, *, downloads=None) -> Path:
     -------
     >>> install("gtzan_music_speech")  # doctest: +SKIP
     """
-    ds = datasets._get(name)
-    real = datasets.real_path(name)
-    if datasets.is_present(real, name):
+    ds = layouts.dataset(name)
+    real = layouts.real_path(name)
+    if layouts.is_present(real, name):
         return real
     downloads = Path(downloads) if downloads else downloads_dir(name)
     {"gtzan_music_speech": _install_gtzan, "magnatagatune": _install_mtat}[ds.name](real, downloads)
-    if not datasets.is_present(real, name):  # pragma: no cover - defensive
+    if not layouts.is_present(real, name):  # pragma: no cover - defensive
         raise RuntimeError(f"Installing {ds.title} finished but {real / ds.marker} is missing.")
     return real
 
 
 def _manual(name: str) -> str:
-    ds = datasets._get(name)
+    ds = layouts.dataset(name)
     dl = downloads_dir(name)
-    real = datasets.real_path(name)
+    real = layouts.real_path(name)
     files = "\n".join(f"    {dl / f.name}    (from {' or '.join(f.urls)})" for f in sources(name))
     layout = {
         "gtzan_music_speech": f"{real}/music_speech/music_wav/*.wav and .../speech_wav/*.wav",
@@ -399,10 +439,12 @@ def _manual(name: str) -> str:
 
 def _check() -> int:
     problems = 0
-    for name, ds in datasets.DATASETS.items():
-        real = datasets.real_path(name)
-        if not datasets.is_present(real, name):
-            print(f"{name}: not present in {real} (get it with: {ds.fetch_command}; the demo is used meanwhile)")
+    for name, ds in layouts.DATASETS.items():
+        real = layouts.real_path(name)
+        if not layouts.is_present(real, name):
+            print(
+                f"{name}: not present in {real} (get it with: {ds.fetch_command}; the demo is used meanwhile)"
+            )
             continue
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -414,7 +456,10 @@ def _check() -> int:
                     print(f"{name}: OK, {music} music + {speech} speech clips in {real}")
                 else:
                     df = datasets.load_magnatagatune(real, drop_missing=False)
-                    print(f"{name}: OK, {len(df)} clips, {len(df.attrs['missing'])} without usable mp3, in {real}")
+                    print(
+                        f"{name}: OK, {len(df)} clips, "
+                        f"{len(df.attrs['missing'])} without usable mp3, in {real}"
+                    )
             for w in caught:
                 print(f"  warning: {w.message}")
         except (ValueError, FileNotFoundError) as err:
@@ -425,31 +470,50 @@ def _check() -> int:
 
 def _main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m utils.download", description="Dataset paths, sources and checks (used by download_datasets.sh)."
+        prog="python -m utils.download",
+        description="Dataset paths, sources and checks (used by download_datasets.sh).",
     )
     action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--list", action="store_true", help="datasets, where they are, and their download sources")
-    action.add_argument("--check", action="store_true", help="verify the real datasets that are present")
+    action.add_argument(
+        "--list", action="store_true", help="datasets, where they are, and their download sources"
+    )
+    action.add_argument(
+        "--check", action="store_true", help="verify the real datasets that are present"
+    )
     action.add_argument("--data-dir", action="store_true", help="print the data folder")
     action.add_argument("--where", metavar="NAME", help="print the folder of dataset NAME")
-    action.add_argument("--present", metavar="NAME", help="exit 0 when the real dataset NAME is installed, else 1")
+    action.add_argument(
+        "--present", metavar="NAME", help="exit 0 when the real dataset NAME is installed, else 1"
+    )
     action.add_argument("--downloads", metavar="NAME", help="print the downloads folder of NAME")
-    action.add_argument("--plan", metavar="NAME", help="print NAME's files: name, size, sha256, urls (tab-separated)")
-    action.add_argument("--need-bytes", metavar="NAME", help="print the free disk space NAME needs, in bytes")
-    action.add_argument("--install", metavar="NAME", help="unpack the downloaded files of NAME into place")
+    action.add_argument(
+        "--plan",
+        metavar="NAME",
+        help="print NAME's files: name, size, sha256, urls (tab-separated)",
+    )
+    action.add_argument(
+        "--need-bytes", metavar="NAME", help="print the free disk space NAME needs, in bytes"
+    )
+    action.add_argument(
+        "--install", metavar="NAME", help="unpack the downloaded files of NAME into place"
+    )
     action.add_argument("--manual", metavar="NAME", help="print how to install NAME by hand")
     parser.add_argument("--demo", action="store_true", help="with --where: the demo copy")
-    parser.add_argument("--quick", action="store_true", help="with --where --demo: the quick demo copy")
+    parser.add_argument(
+        "--quick", action="store_true", help="with --where --demo: the quick demo copy"
+    )
     args = parser.parse_args(argv)
     try:
         if args.list:
             for row in datasets.status():
                 print(f"{row['dataset']}: {row['title']}")
                 print(f"  real:  {'present' if row['real'] else 'missing'}  {row['path']}")
-                demo = datasets.demo_path(row["dataset"])
+                demo = layouts.demo_path(row["dataset"])
                 print(f"  demo:  {'present' if row['demo'] else 'not generated'}  {demo}")
-                print(f"  quick demo: {'present' if row['demo_quick'] else 'not generated'}  "
-                      f"{datasets.demo_path(row['dataset'], quick=True)}")
+                print(
+                    f"  quick demo: {'present' if row['demo_quick'] else 'not generated'}  "
+                    f"{layouts.demo_path(row['dataset'], quick=True)}"
+                )
                 print(f"  fetch: {row['fetch']}")
                 for f in sources(row["dataset"]):
                     size = f"{f.size:,} bytes" if f.size else "size unknown"
@@ -460,11 +524,15 @@ def _main(argv=None) -> int:
         if args.check:
             return _check()
         if args.data_dir:
-            print(datasets.data_dir())
+            print(config.data_dir())
         elif args.where:
-            print(datasets.demo_path(args.where, quick=args.quick) if args.demo else datasets.real_path(args.where))
+            print(
+                layouts.demo_path(args.where, quick=args.quick)
+                if args.demo
+                else layouts.real_path(args.where)
+            )
         elif args.present:
-            return 0 if datasets.is_present(datasets.real_path(args.present), args.present) else 1
+            return 0 if layouts.is_present(layouts.real_path(args.present), args.present) else 1
         elif args.downloads:
             print(downloads_dir(args.downloads))
         elif args.plan:

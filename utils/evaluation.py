@@ -1,7 +1,10 @@
-"""Metrics and the results files.
+"""The results files (metrics such as ROC-AUC and clip-level aggregation join this module).
 
-Each notebook writes its headline numbers to ``results/<notebook>.json`` with
-:func:`save_results`; the tests check them and ``python -m utils.runner`` prints them.
+Each notebook writes its headline numbers with :func:`save_results` to
+``results/<notebook>.json`` (full mode) or ``results/quick/<notebook>.json`` (quick mode),
+so the two never overwrite each other; ``$MUSICDL_RESULTS`` moves the folder (the tests
+point it at a temporary one). The tests check these files and ``python -m utils.runner``
+prints them.
 """
 
 from __future__ import annotations
@@ -15,18 +18,18 @@ from pathlib import Path
 
 from . import config
 
-__all__ = ["RESULTS_DIR", "TRACKED_PACKAGES", "results_dir", "save_results", "load_results", "Timer"]
-
-#: Folder of the results files, relative to the repository root.
-RESULTS_DIR = "results"
+__all__ = ["TRACKED_PACKAGES", "save_results", "load_results", "Timer"]
 
 #: Packages whose versions go into every results file.
-TRACKED_PACKAGES = ("numpy", "librosa", "soundfile", "tensorflow", "keras", "scikit-learn", "pandas")
-
-
-def results_dir() -> Path:
-    """The results folder at the repository root."""
-    return config.repo_root() / RESULTS_DIR
+TRACKED_PACKAGES = (
+    "numpy",
+    "librosa",
+    "soundfile",
+    "tensorflow",
+    "keras",
+    "scikit-learn",
+    "pandas",
+)
 
 
 def _versions() -> dict:
@@ -55,7 +58,9 @@ class Timer:
         return time.perf_counter() - self.start
 
 
-def save_results(notebook: str, *, dataset: str, source: str, quick: bool, metrics: dict, seconds: float) -> Path:
+def save_results(
+    notebook: str, *, dataset: str, source: str, quick: bool, metrics: dict, seconds: float
+) -> Path:
     """Write ``results/<notebook>.json``.
 
     Parameters
@@ -76,7 +81,8 @@ def save_results(notebook: str, *, dataset: str, source: str, quick: bool, metri
     Returns
     -------
     pathlib.Path
-        The file written.
+        The file written: ``<results>/<notebook>.json``, or ``<results>/quick/<notebook>.json``
+        for a quick run (:func:`utils.config.results_dir`).
     """
     if source not in ("real", "demo", "none"):
         raise ValueError(f"source must be 'real', 'demo' or 'none', found {source!r}")
@@ -87,7 +93,9 @@ def save_results(notebook: str, *, dataset: str, source: str, quick: bool, metri
         except (TypeError, ValueError):
             raise TypeError(f"metric {key!r} must be a number, found {value!r}") from None
         if not math.isfinite(number):
-            raise ValueError(f"metric {key!r} is {number}; a results file holds finite numbers only")
+            raise ValueError(
+                f"metric {key!r} is {number}; a results file holds finite numbers only"
+            )
         flat[str(key)] = number
     record = {
         "notebook": notebook,
@@ -99,7 +107,7 @@ def save_results(notebook: str, *, dataset: str, source: str, quick: bool, metri
         "versions": _versions(),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    out = results_dir() / f"{notebook}.json"
+    out = config.results_dir(quick=quick) / f"{notebook}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -107,11 +115,23 @@ def save_results(notebook: str, *, dataset: str, source: str, quick: bool, metri
     return out
 
 
-def load_results(notebook: str | None = None):
-    """Read one results file (a dict), or all of them (a list of dicts sorted by notebook)."""
+def load_results(notebook: str | None = None, *, quick: bool = False):
+    """Read one results file (a dict), or all of one mode (a list of dicts sorted by notebook).
+
+    Parameters
+    ----------
+    notebook : str, optional
+        The notebook's file stem; all notebooks when omitted.
+    quick : bool
+        Read the quick-mode results instead of the full-mode ones.
+    """
+    folder = config.results_dir(quick=quick)
     if notebook is not None:
-        path = results_dir() / f"{notebook}.json"
+        path = folder / f"{notebook}.json"
         if not path.exists():
-            raise FileNotFoundError(f"No results for {notebook}: {path} is missing. Run the notebook first.")
+            mode = "quick" if quick else "full"
+            raise FileNotFoundError(
+                f"No {mode}-mode results for {notebook}: {path} is missing. Run the notebook first."
+            )
         return json.loads(path.read_text(encoding="utf-8"))
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(results_dir().glob("*.json"))]
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]

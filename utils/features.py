@@ -13,7 +13,7 @@ function, delete its folder under the cache (``data/cache/features/<module.funct
 Example
 -------
 >>> from utils import audio, features
->>> res = features.extract(paths, features.audio_feature, feature="mfcc_stats", sr=audio.SR_GTZAN)  # doctest: +SKIP
+>>> res = features.extract(paths, features.audio_feature, feature="mfcc_stats", sr=22050)  # doctest: +SKIP
 >>> res.features.shape, len(res.failed)  # doctest: +SKIP
 ((128, 80), 0)
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio
+from . import audio, config, layouts, psychoacoustics
 
 __all__ = [
     "CACHE_SUBDIR",
@@ -42,12 +42,16 @@ __all__ = [
     "audio_feature",
     "logmel_segments",
     "gtzan_logmel_segments",
+    "FEATURES_SUBDIR",
+    "feature_set_path",
     "save_npz",
     "load_npz",
 ]
 
-#: Where the feature cache lives inside the data folder (``utils.datasets.data_dir()``).
+#: Where the feature cache lives inside the data folder (:func:`utils.config.data_dir`).
 CACHE_SUBDIR = Path("cache") / "features"
+#: Where saved feature sets (npz files to share or inspect) live inside the data folder.
+FEATURES_SUBDIR = "features"
 
 #: How :func:`extract` combines per-file results.
 STACK_MODES = ("stack", "concat", "list")
@@ -92,15 +96,15 @@ class Extracted:
 
     def __repr__(self) -> str:
         shape = getattr(self.features, "shape", f"list of {len(self.features)}")
-        return (f"Extracted(features={shape}, files ok={len(self.paths)}, failed={len(self.failed)}, "
-                f"cached={self.n_cached}, computed={self.n_computed})")
+        return (
+            f"Extracted(features={shape}, files ok={len(self.paths)}, failed={len(self.failed)}, "
+            f"cached={self.n_cached}, computed={self.n_computed})"
+        )
 
 
 def default_cache_dir() -> Path:
-    """``utils.datasets.data_dir() / "cache" / "features"``."""
-    from . import datasets
-
-    return datasets.data_dir() / CACHE_SUBDIR
+    """``utils.config.data_dir() / "cache" / "features"``."""
+    return config.data_dir() / CACHE_SUBDIR
 
 
 def _qualname(fn) -> str:
@@ -208,8 +212,9 @@ def _n_workers(n_jobs: int, n_tasks: int) -> int:
     return max(1, min(n, n_tasks))
 
 
-def extract(paths, fn, *, n_jobs=-1, cache_dir=None, desc=None, stack="stack", progress=True,
-            **params) -> Extracted:
+def extract(
+    paths, fn, *, n_jobs=-1, cache_dir=None, desc=None, stack="stack", progress=True, **params
+) -> Extracted:
     """Compute ``fn(path, **params)`` for every file, in parallel, with an on-disk cache.
 
     Parameters
@@ -254,7 +259,9 @@ def extract(paths, fn, *, n_jobs=-1, cache_dir=None, desc=None, stack="stack", p
         raise ValueError(f"stack must be one of {STACK_MODES}, found {stack!r}")
     paths = [str(p) for p in paths]
     use_cache = cache_dir is not False
-    cache_dir = (default_cache_dir() if cache_dir is None else Path(cache_dir)) if use_cache else None
+    cache_dir = (
+        (default_cache_dir() if cache_dir is None else Path(cache_dir)) if use_cache else None
+    )
 
     results: list = [None] * len(paths)  # ("ok", array) / ("error", reason)
     targets: list = [None] * len(paths)
@@ -270,20 +277,33 @@ def extract(paths, fn, *, n_jobs=-1, cache_dir=None, desc=None, stack="stack", p
     n_cached = len(paths) - len(todo)
 
     if todo:
-        results_todo = _compute(fn, [paths[i] for i in todo], [targets[i] for i in todo], params, n_jobs=n_jobs,
-                                desc=desc or getattr(fn, "__name__", "features"), progress=progress,
-                                n_total=len(paths), n_cached=n_cached)
+        results_todo = _compute(
+            fn,
+            [paths[i] for i in todo],
+            [targets[i] for i in todo],
+            params,
+            n_jobs=n_jobs,
+            desc=desc or getattr(fn, "__name__", "features"),
+            progress=progress,
+            n_total=len(paths),
+            n_cached=n_cached,
+        )
         for i, (res, cache_error) in zip(todo, results_todo):
             results[i] = res
             if cache_error:
-                warnings.warn(f"could not write the feature cache {targets[i]}: {cache_error}", stacklevel=2)
+                warnings.warn(
+                    f"could not write the feature cache {targets[i]}: {cache_error}", stacklevel=2
+                )
 
     ok = [i for i, r in enumerate(results) if r[0] == "ok"]
     failed = [(paths[i], results[i][1]) for i, r in enumerate(results) if r[0] == "error"]
     if failed:
         shown = "; ".join(f"{p}: {why}" for p, why in failed[:5])
         more = f" (and {len(failed) - 5} more, see .failed)" if len(failed) > 5 else ""
-        warnings.warn(f"{len(failed)} of {len(paths)} files failed and were skipped: {shown}{more}", stacklevel=2)
+        warnings.warn(
+            f"{len(failed)} of {len(paths)} files failed and were skipped: {shown}{more}",
+            stacklevel=2,
+        )
 
     arrays = [results[i][1] for i in ok]
     input_index = np.array(ok, dtype=np.int64)
@@ -327,7 +347,9 @@ def _compute(fn, paths, targets, params, *, n_jobs, desc, progress, n_total, n_c
     from tqdm.auto import tqdm
 
     workers = _n_workers(n_jobs, len(paths))
-    bar = tqdm(total=n_total, initial=n_cached, desc=desc, unit="file", disable=not progress, leave=False)
+    bar = tqdm(
+        total=n_total, initial=n_cached, desc=desc, unit="file", disable=not progress, leave=False
+    )
     out: list = [None] * len(paths)
     try:
         if workers == 1:
@@ -341,9 +363,9 @@ def _compute(fn, paths, targets, params, *, n_jobs, desc, progress, n_total, n_c
         order = sorted(range(len(paths)), key=lambda i: -_file_size(paths[i]))
         # loky worker processes (not threads: decoding and NumPy code hold the GIL in
         # places); they import only what ``fn`` needs (NumPy, librosa), never TensorFlow.
-        gen = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered", batch_size=1)(
-            delayed(_indexed)(i, fn, paths[i], params, targets[i]) for i in order
-        )
+        gen = Parallel(
+            n_jobs=workers, backend="loky", return_as="generator_unordered", batch_size=1
+        )(delayed(_indexed)(i, fn, paths[i], params, targets[i]) for i in order)
         for i, res in gen:
             out[i] = res
             bar.update()
@@ -360,7 +382,7 @@ def _indexed(i, fn, path, params, target):
 
 
 def audio_feature(path, *, feature, sr, offset=0.0, duration=None, **params) -> np.ndarray:
-    """Load ``path`` with :func:`utils.audio.load` and apply ``utils.audio.<feature>``.
+    """Load ``path`` with :func:`utils.audio.load` and apply a feature function to it.
 
     A picklable per-file function for :func:`extract`.
 
@@ -368,8 +390,8 @@ def audio_feature(path, *, feature, sr, offset=0.0, duration=None, **params) -> 
     ----------
     path : str
     feature : str
-        Name of a function in :mod:`utils.audio` taking ``(y, *, sr, ...)``, e.g.
-        ``"log_mel"``, ``"mfcc_stats"``, ``"rhythm_patterns"``.
+        Name of a function of :mod:`utils.audio` or :mod:`utils.psychoacoustics` taking
+        ``(y, *, sr, ...)``, e.g. ``"log_mel"``, ``"mfcc_stats"``, ``"rhythm_patterns"``.
     sr : int
         Load at this rate.
     offset, duration : float
@@ -387,15 +409,28 @@ def audio_feature(path, *, feature, sr, offset=0.0, duration=None, **params) -> 
     >>> audio_feature("clip.wav", feature="rhythm_patterns", sr=22050).shape  # doctest: +SKIP
     (24, 60)
     """
-    func = getattr(audio, feature, None)
-    if func is None or feature not in audio.__all__ or not callable(func):
-        raise ValueError(f"utils.audio has no feature function {feature!r}")
+    module = next((m for m in (audio, psychoacoustics) if feature in m.__all__), None)
+    func = getattr(module, feature, None)
+    if not callable(func):
+        raise ValueError(
+            f"utils.audio and utils.psychoacoustics have no feature function {feature!r}"
+        )
     y = audio.load(path, sr=sr, offset=offset, duration=duration)
     return np.asarray(func(y, sr=sr, **params), dtype=np.float32)
 
 
-def logmel_segments(path, *, sr=audio.SR_GTZAN, n_mels=40, n_fft=1024, hop_length=512, frames=80, hop=None,
-                    max_segments=None, duration=None) -> np.ndarray:
+def logmel_segments(
+    path,
+    *,
+    sr=layouts.GTZAN_SR,
+    n_mels=40,
+    n_fft=1024,
+    hop_length=512,
+    frames=80,
+    hop=None,
+    max_segments=None,
+    duration=None,
+) -> np.ndarray:
     """Log-mel segments of one file: ``(n_segments, n_mels, frames)`` float32.
 
     The file is loaded at ``sr`` (:func:`utils.audio.load`), turned into a log-mel
@@ -420,8 +455,20 @@ def logmel_segments(path, *, sr=audio.SR_GTZAN, n_mels=40, n_fft=1024, hop_lengt
     return X.astype(np.float32)
 
 
-def gtzan_logmel_segments(df, *, n_mels=40, frames=80, hop=None, sr=audio.SR_GTZAN, n_fft=1024,
-                          hop_length=512, max_segments=None, n_jobs=-1, cache_dir=None, progress=True) -> Extracted:
+def gtzan_logmel_segments(
+    df,
+    *,
+    n_mels=40,
+    frames=80,
+    hop=None,
+    sr=layouts.GTZAN_SR,
+    n_fft=1024,
+    hop_length=512,
+    max_segments=None,
+    n_jobs=-1,
+    cache_dir=None,
+    progress=True,
+) -> Extracted:
     """The 40-band x 80-frame log-mel segments of the GTZAN Music/Speech clips (notebooks 01-03).
 
     Parameters
@@ -448,13 +495,61 @@ def gtzan_logmel_segments(df, *, n_mels=40, frames=80, hop=None, sr=audio.SR_GTZ
     >>> X, clip = res.features, res.file_index  # doctest: +SKIP
     """
     if "path" not in getattr(df, "columns", ()):
-        raise ValueError("expected a DataFrame with a 'path' column (one row per clip), e.g. from utils.datasets")
-    return extract(list(df["path"]), logmel_segments, n_jobs=n_jobs, cache_dir=cache_dir, desc="log-mel segments",
-                   stack="concat", progress=progress, sr=sr, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length,
-                   frames=frames, hop=hop, max_segments=max_segments)
+        raise ValueError(
+            "expected a DataFrame with a 'path' column (one row per clip), e.g. from utils.datasets"
+        )
+    return extract(
+        list(df["path"]),
+        logmel_segments,
+        n_jobs=n_jobs,
+        cache_dir=cache_dir,
+        desc="log-mel segments",
+        stack="concat",
+        progress=progress,
+        sr=sr,
+        n_mels=n_mels,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        frames=frames,
+        hop=hop,
+        max_segments=max_segments,
+    )
 
 
 # --------------------------------------------------------------------------- feature sets on disk
+
+
+def feature_set_path(dataset: str, *, source: str, quick: bool, name: str) -> Path:
+    """Where a saved feature set lives: ``<data>/features/<dataset>_<source>[-quick]_<name>.npz``.
+
+    The name records the data it was computed on (real or demo, quick subset or not), so a
+    notebook never reads a file another notebook left behind for other data.
+
+    Parameters
+    ----------
+    dataset : str
+        A key of :data:`utils.layouts.DATASETS`, e.g. ``"gtzan_music_speech"``.
+    source : {"real", "demo"}
+        Which copy of the dataset the features come from.
+    quick : bool
+        Computed on the quick-mode subset.
+    name : str
+        What the features are, e.g. ``"logmel_40x80"``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Example
+    -------
+    >>> feature_set_path("gtzan_music_speech", source="demo", quick=True, name="logmel_40x80").name
+    'gtzan_music_speech_demo-quick_logmel_40x80.npz'
+    """
+    if source not in ("real", "demo"):
+        raise ValueError(f"source must be 'real' or 'demo', found {source!r}")
+    layouts.dataset(dataset)  # a clear error for an unknown dataset
+    stem = f"{dataset}_{source}{'-quick' if quick else ''}_{name}"
+    return config.data_dir() / FEATURES_SUBDIR / f"{stem}.npz"
 
 
 def save_npz(path, features, paths, **extra) -> Path:
@@ -489,8 +584,12 @@ def save_npz(path, features, paths, **extra) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, features=np.asarray(features), paths=np.asarray([str(p) for p in paths], dtype=str),
-                     **{k: np.asarray(v) for k, v in extra.items()})
+            np.savez(
+                fh,
+                features=np.asarray(features),
+                paths=np.asarray([str(p) for p in paths], dtype=str),
+                **{k: np.asarray(v) for k, v in extra.items()},
+            )
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -513,7 +612,9 @@ def load_npz(path) -> dict:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no feature file at {path}; create it with utils.features.save_npz(...)")
+        raise FileNotFoundError(
+            f"no feature file at {path}; create it with utils.features.save_npz(...)"
+        )
     with np.load(path, allow_pickle=False) as z:
         out = {k: z[k] for k in z.files}
     out["paths"] = [str(p) for p in out.get("paths", [])]

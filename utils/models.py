@@ -1,4 +1,4 @@
-"""Keras model builders and device set-up.
+"""Device set-up for Keras (the model builders of notebooks 02-10 join this module).
 
 :func:`setup_device` is called once at the top of every notebook that trains: it reports
 the CPU or GPU, turns on GPU memory growth, and on a GPU switches Keras to mixed precision
@@ -53,7 +53,9 @@ def setup_device(*, mixed_precision: bool | str = "auto", verbose: bool = True) 
     names = []
     for gpu in gpus:
         try:
-            names.append(tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name))
+            names.append(
+                tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+            )
         except Exception:  # details are not available on every platform
             names.append(gpu.name)
     info = {
@@ -67,10 +69,14 @@ def setup_device(*, mixed_precision: bool | str = "auto", verbose: bool = True) 
         if gpus:
             print(f"GPU: {', '.join(names)} ({len(gpus)} device(s)); Keras policy {policy}")
         else:
-            print(f"CPU only ({info['cpu_count']} cores, {platform.processor() or platform.machine()}); "
-                  f"Keras policy {policy}")
-            print("Warning: no GPU found. Everything runs on the CPU, only slower; "
-                  "quick mode (MUSICDL_QUICK=1) keeps each notebook to about a minute.")
+            print(
+                f"CPU only ({info['cpu_count']} cores, {platform.processor() or platform.machine()}); "
+                f"Keras policy {policy}"
+            )
+            print(
+                "Warning: no GPU found. Everything runs on the CPU, only slower; "
+                "quick mode (MUSICDL_QUICK=1) keeps each notebook to about a minute."
+            )
     return info
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import audio
+from . import psychoacoustics
 
 __all__ = ["waveform", "spectrogram", "rhythm_pattern"]
 
@@ -63,8 +63,9 @@ _Y_LABELS = {
 }
 
 
-def spectrogram(S_db, *, sr, hop_length, y_axis="mel", ax=None, title=None, fmax=None, colorbar=True,
-                unit="dB"):
+def spectrogram(
+    S_db, *, sr, hop_length, y_axis="mel", ax=None, title=None, fmax=None, colorbar=True, unit="dB"
+):
     """Plot a spectrogram in dB against time and frequency (``librosa.display.specshow``).
 
     Parameters
@@ -96,8 +97,9 @@ def spectrogram(S_db, *, sr, hop_length, y_axis="mel", ax=None, title=None, fmax
 
     ax = _axes(ax, (10, 3.5))
     kw = {"fmax": fmax} if (fmax is not None and y_axis == "mel") else {}
-    img = librosa.display.specshow(np.asarray(S_db), sr=sr, hop_length=hop_length, x_axis="time", y_axis=y_axis,
-                                   ax=ax, **kw)
+    img = librosa.display.specshow(
+        np.asarray(S_db), sr=sr, hop_length=hop_length, x_axis="time", y_axis=y_axis, ax=ax, **kw
+    )
     ax.set(xlabel="Time (s)", ylabel=_Y_LABELS.get(y_axis, "Bin") if y_axis else "Coefficient")
     if colorbar:
         cb = ax.figure.colorbar(img, ax=ax, format="%+2.0f" if unit == "dB" else None)
@@ -113,7 +115,7 @@ def rhythm_pattern(rp, *, ax=None, title=None, colorbar=True, vmax=None):
     Parameters
     ----------
     rp : np.ndarray [shape=(24, 60)] or [shape=(1440,)]
-        From :func:`utils.audio.rhythm_patterns`; a flat vector is read in the
+        From :func:`utils.psychoacoustics.rhythm_patterns`; a flat vector is read in the
         reference's Fortran order (``index = band + 24 * column``).
     ax : matplotlib.axes.Axes, optional
     title : str, optional
@@ -127,19 +129,27 @@ def rhythm_pattern(rp, *, ax=None, title=None, colorbar=True, vmax=None):
 
     Example
     -------
-    >>> rhythm_pattern(audio.rhythm_patterns(y, sr=sr), title="classical")  # doctest: +SKIP
+    >>> rhythm_pattern(psychoacoustics.rhythm_patterns(y, sr=sr), title="classical")  # doctest: +SKIP
     """
     rp = np.asarray(rp)
-    n_bands = len(audio.BARK_EDGES) - 1
+    n_bands = len(psychoacoustics.BARK_EDGES) - 1
     if rp.ndim == 1:
         rp = rp.reshape(n_bands, -1, order="F")
     if rp.shape[0] != n_bands:
         raise ValueError(f"expected a rhythm pattern of shape ({n_bands}, n_mod), found {rp.shape}")
-    mod = audio.modulation_frequencies(rp.shape[1])
+    mod = psychoacoustics.modulation_frequencies(rp.shape[1])
     step = mod[0]
     ax = _axes(ax, (6, 3.5))
-    img = ax.imshow(rp, origin="lower", aspect="auto", interpolation="nearest", cmap="magma", vmin=0, vmax=vmax,
-                    extent=(mod[0] - step / 2, mod[-1] + step / 2, 0.5, n_bands + 0.5))
+    img = ax.imshow(
+        rp,
+        origin="lower",
+        aspect="auto",
+        interpolation="nearest",
+        cmap="magma",
+        vmin=0,
+        vmax=vmax,
+        extent=(mod[0] - step / 2, mod[-1] + step / 2, 0.5, n_bands + 0.5),
+    )
     ax.set(xlabel="Modulation frequency (Hz)", ylabel="Bark band (critical band 1-24)")
     if colorbar:
         ax.figure.colorbar(img, ax=ax).set_label("Modulation amplitude (weighted sone)")

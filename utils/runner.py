@@ -7,7 +7,13 @@ folder, exactly as a person running it top to bottom in JupyterLab would.
 Usage::
 
     python -m utils.runner                  # every notebook, full mode, into build/
-    python -m utils.runner --quick 00 01    # some notebooks, quick mode
+    python -m utils.runner --quick 00 01    # some notebooks, quick mode, into build/quick/
+
+Each notebook declares the datasets it reads in its metadata
+(``{"musicdl": {"datasets": ["gtzan_music_speech"]}}``); the runner prepares those, and
+only those, before it starts (generating the demo copy when no real data is present).
+Quick and full runs keep their executed notebooks (``build/quick/`` vs ``build/``) and
+their results files (:func:`utils.config.results_dir`) apart.
 """
 
 from __future__ import annotations
@@ -20,9 +26,90 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config, datasets, evaluation
+from . import config, datasets, evaluation, layouts
 
-__all__ = ["NotebookRun", "notebooks", "execute", "results_table", "main"]
+__all__ = [
+    "NotebookRun",
+    "SETUP_CELLS",
+    "build_dir",
+    "declared_datasets",
+    "execute",
+    "main",
+    "notebooks",
+    "results_table",
+    "sync_setup",
+]
+
+#: The setup every notebook opens with, right after its title cell: (cell type, source)
+#: pairs. ``python -m utils.runner --sync-setup`` writes them into every notebook, and a
+#: test checks that no notebook has drifted from them. Notebook-specific imports follow
+#: them, before the ``## Parameters`` section.
+SETUP_CELLS = (
+    ("markdown", "## Setup\n\nPython 3.10 or newer is required:"),
+    (
+        "code",
+        """import sys
+
+assert sys.version_info >= (3, 10), f"Python 3.10+ is required, found {sys.version.split()[0]}"
+print("Python", sys.version.split()[0])""",
+    ),
+    (
+        "markdown",
+        "On Colab, this cell fetches the project and installs what Colab lacks from "
+        "`requirements-colab.txt`, keeping Colab's own TensorFlow and Keras when they are "
+        "new enough (elsewhere it does nothing):",
+    ),
+    (
+        "code",
+        """import subprocess
+from pathlib import Path
+
+IS_COLAB = "google.colab" in sys.modules
+if IS_COLAB:
+    if not Path("music-classification-keras").exists():
+        url = "https://github.com/musicdl-keras/music-classification-keras"
+        subprocess.run(["git", "clone", "--quiet", "--depth=1", url], check=True)
+    %pip install -q -r music-classification-keras/requirements-colab.txt""",
+    ),
+    (
+        "markdown",
+        "The shared package `utils` sits at the project's root; "
+        "this cell makes it importable from wherever the notebook runs:",
+    ),
+    (
+        "code",
+        """candidates = [Path.cwd(), *Path.cwd().parents, Path.cwd() / "music-classification-keras"]
+ROOT = next((p for p in candidates if (p / "utils" / "__init__.py").exists()), None)
+assert ROOT is not None, "Start Jupyter in the project folder (it holds utils/), or use Colab."
+sys.path.insert(0, str(ROOT))
+
+from utils import config, evaluation, models
+
+TIMER = evaluation.Timer()
+print("Project folder:", ROOT)""",
+    ),
+    ("markdown", "The installed packages, against the oldest versions the notebooks work with:"),
+    (
+        "code",
+        """versions = config.package_report()
+too_old = [f"{r['package']} {r['installed']} < {r['minimum']}" for r in versions if not r["ok"]]
+assert not too_old, f"Too old or missing: {', '.join(too_old)}. Run: make setup"
+print(", ".join(f"{r['package']} {r['installed']}" for r in versions))""",
+    ),
+    (
+        "markdown",
+        "A fixed seed makes every run give the same numbers "
+        "(`config.set_seed` calls `keras.utils.set_random_seed`, "
+        "which seeds Python, NumPy and TensorFlow):",
+    ),
+    ("code", "config.set_seed(42)"),
+    (
+        "markdown",
+        "Keras finds a GPU on its own; `models.setup_device` reports it, "
+        "lets TensorFlow take GPU memory only as needed, and warns when there is none:",
+    ),
+    ("code", "DEVICE = models.setup_device()"),
+)
 
 
 @dataclass
@@ -49,6 +136,7 @@ class NotebookRun:
 
     @property
     def ok(self) -> bool:
+        """Whether the notebook ran to its end without an error."""
         return self.error is None
 
 
@@ -66,14 +154,107 @@ def notebooks(selection=None) -> list[Path]:
     chosen = [p for p in found if any(p.stem.startswith(s) or p.name == s for s in selection)]
     missing = [s for s in selection if not any(p.stem.startswith(s) or p.name == s for p in found)]
     if missing:
-        raise FileNotFoundError(f"No notebook matches {', '.join(missing)}; found: {', '.join(p.name for p in found)}")
+        raise FileNotFoundError(
+            f"No notebook matches {', '.join(missing)}; found: {', '.join(p.name for p in found)}"
+        )
     return chosen
 
 
+def declared_datasets(path) -> list[str]:
+    """The datasets a notebook says it reads (its ``metadata.musicdl.datasets``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The notebook.
+
+    Returns
+    -------
+    list of str
+        Keys of :data:`utils.layouts.DATASETS`; empty when the notebook reads none.
+
+    Raises
+    ------
+    ValueError
+        When the metadata names a dataset that does not exist.
+    """
+    import nbformat
+
+    nb = nbformat.read(Path(path), as_version=4)
+    names = list(nb.metadata.get("musicdl", {}).get("datasets", []))
+    unknown = [n for n in names if n not in layouts.DATASETS]
+    if unknown:
+        raise ValueError(
+            f"{Path(path).name} declares unknown dataset(s) {unknown} in metadata.musicdl.datasets; "
+            f"known: {', '.join(layouts.DATASETS)}"
+        )
+    return names
+
+
+def sync_setup(path) -> bool:
+    """Make a notebook's setup cells (those right after its title) equal :data:`SETUP_CELLS`.
+
+    The old block runs from the cell after the title to the cell that calls
+    ``models.setup_device`` (or, failing that, to the next ``## `` section); cells after it
+    (a notebook's own imports) are kept.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The notebook, rewritten in place when it changes.
+
+    Returns
+    -------
+    bool
+        Whether the notebook changed.
+    """
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    canonical = list(SETUP_CELLS)
+    if [(c.cell_type, c.source) for c in nb.cells[1 : 1 + len(canonical)]] == canonical:
+        return False
+    ends = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and "models.setup_device(" in c.source
+    ]
+    end = (
+        ends[0] + 1
+        if ends
+        else next(
+            (
+                i
+                for i, c in enumerate(nb.cells)
+                if i > 1 and c.cell_type == "markdown" and c.source.startswith("## ")
+            ),
+            len(nb.cells),
+        )
+    )
+    make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+    fresh = [make[kind](source) for kind, source in canonical]
+    for k, cell in enumerate(fresh):
+        cell["id"] = f"setup-{k:02d}"  # stable ids keep the notebooks' diffs small
+    nb.cells[1:end] = fresh
+    nbformat.write(nb, path)
+    return True
+
+
+def build_dir(*, quick: bool) -> Path:
+    """Where executed notebooks go: ``build/`` for full runs, ``build/quick/`` for quick ones."""
+    root = config.repo_root() / "build"
+    return root / "quick" if quick else root
+
+
 def _env(quick: bool) -> dict:
-    # inline figures even when the calling shell sets another backend (e.g. MPLBACKEND=Agg)
+    # The kernels start in notebooks/: hand them absolute data and results folders, so that
+    # they read exactly what the runner prepared. Inline figures even when the calling shell
+    # sets another backend (e.g. MPLBACKEND=Agg).
     return {
         "MUSICDL_QUICK": "1" if quick else "0",
+        "MUSICDL_DATA": str(config.data_dir()),
+        "MUSICDL_RESULTS": str(config.results_dir()),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
@@ -88,7 +269,9 @@ def _failure_text(nb, exc) -> str:
     return str(exc)
 
 
-def execute(path, *, quick: bool, out_dir=None, timeout: int = 900, html: bool = False) -> NotebookRun:
+def execute(
+    path, *, quick: bool, out_dir=None, timeout: int = 900, html: bool = False
+) -> NotebookRun:
     """Run one notebook top to bottom in a fresh ``python3`` kernel.
 
     Parameters
@@ -117,7 +300,10 @@ def execute(path, *, quick: bool, out_dir=None, timeout: int = 900, html: bool =
     saved = {k: os.environ.get(k) for k in _env(quick)}
     os.environ.update(_env(quick))
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
     error = None
@@ -161,11 +347,22 @@ def _headline(metrics: dict, limit: int = 4) -> str:
     return ", ".join(f"{k}={number(v)}" for k, v in list(metrics.items())[:limit])
 
 
-def results_table(runs=None) -> str:
-    """A Markdown table of every results file (and, when given, the runs' wall times and status)."""
+def results_table(runs=None, *, quick: bool = False) -> str:
+    """A Markdown table of one mode's results files (and, when given, the runs' wall times and status).
+
+    Parameters
+    ----------
+    runs : list of NotebookRun, optional
+        Runs of this invocation; their status and wall time join the table.
+    quick : bool
+        Tabulate the quick-mode results instead of the full-mode ones.
+    """
     by_stem = {r.path.stem: r for r in (runs or [])}
-    rows = ["| notebook | status | data | mode | seconds | headline metrics |", "|---|---|---|---|---|---|"]
-    results = {r["notebook"]: r for r in evaluation.load_results()}
+    rows = [
+        "| notebook | status | data | mode | seconds | headline metrics |",
+        "|---|---|---|---|---|---|",
+    ]
+    results = {r["notebook"]: r for r in evaluation.load_results(quick=quick)}
     for stem in sorted(set(results) | set(by_stem)):
         run, res = by_stem.get(stem), results.get(stem)
         status = "-" if run is None else ("ok" if run.ok else "FAILED")
@@ -175,38 +372,63 @@ def results_table(runs=None) -> str:
         data = f"{res['dataset']} ({res['source']})"
         mode = "quick" if res["quick"] else "full"
         seconds = run.seconds if run is not None else res["seconds"]
-        rows.append(f"| {stem} | {status} | {data} | {mode} | {seconds:.0f} | {_headline(res['metrics'])} |")
+        rows.append(
+            f"| {stem} | {status} | {data} | {mode} | {seconds:.0f} | {_headline(res['metrics'])} |"
+        )
     return "\n".join(rows)
 
 
 def main(argv=None) -> int:
+    """Command line: run the selected notebooks and print the results table; 1 when one failed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="prefixes such as 00 01 (default: all)")
     parser.add_argument("--quick", action="store_true", help="quick mode (MUSICDL_QUICK=1)")
-    parser.add_argument("--out", default=str(config.repo_root() / "build"), help="output folder (default build/)")
+    parser.add_argument(
+        "--out", default=None, help="output folder (default build/, or build/quick/ with --quick)"
+    )
     parser.add_argument("--no-html", action="store_true", help="skip the HTML export")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds a single cell may take")
+    parser.add_argument(
+        "--sync-setup",
+        action="store_true",
+        help="rewrite the notebooks' setup cells from SETUP_CELLS and exit (for authors)",
+    )
     args = parser.parse_args(argv)
 
+    if args.sync_setup:
+        for path in notebooks(args.notebooks):
+            print(f"{path.name}: {'updated' if sync_setup(path) else 'already in sync'}")
+        return 0
+
+    out = Path(args.out) if args.out else build_dir(quick=args.quick)
+
     selected = notebooks(args.notebooks)
-    print("Data (real where downloaded, else the offline demo, generated on first use):")
-    for name in datasets.DATASETS:
+    needed = sorted({name for path in selected for name in declared_datasets(path)})
+    if needed:
+        print("Data (real where downloaded, else the offline demo, generated on first use):")
+    for name in needed:
         root, source = datasets.locate(name, quick=args.quick)
         print(f"  {name}: {source} ({root})")
-    print(f"Running {len(selected)} notebook(s) in {'quick' if args.quick else 'full'} mode into {args.out}")
+    print(
+        f"Running {len(selected)} notebook(s) in {'quick' if args.quick else 'full'} mode into {out}"
+    )
     runs = []
     for path in selected:
         print(f"- {path.name} ...", end=" ", flush=True)
-        run = execute(path, quick=args.quick, out_dir=args.out, timeout=args.timeout, html=not args.no_html)
+        run = execute(
+            path, quick=args.quick, out_dir=out, timeout=args.timeout, html=not args.no_html
+        )
         runs.append(run)
         print(f"{'ok' if run.ok else 'FAILED'} in {run.seconds:.0f} s")
         if not run.ok:
             print(run.error, file=sys.stderr)
     print()
-    print(results_table(runs))
+    print(results_table(runs, quick=args.quick))
     failed = [r.path.name for r in runs if not r.ok]
     if failed:
-        print(f"\n{len(failed)} notebook(s) failed: {', '.join(failed)} (executed copies are in {args.out})")
+        print(
+            f"\n{len(failed)} notebook(s) failed: {', '.join(failed)} (executed copies are in {out})"
+        )
         return 1
     return 0
 

@@ -1,0 +1,115 @@
+"""The imports of ``utils`` run one way: no cycle, and the leaf modules import only ``config``.
+
+See DESIGN.md ("Imports run one way") and the module table in the README.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from utils import config
+
+PACKAGE = config.repo_root() / "utils"
+MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+
+#: Modules that may import nothing of ``utils`` but ``config``.
+LEAVES = ("audio", "layouts", "psychoacoustics", "synth")
+#: Modules each module must never import (the lower layer must not know the upper one).
+FORBIDDEN = {
+    "demo": {"datasets", "features", "download", "models", "runner", "evaluation", "plots"},
+    "datasets": {"features", "models", "runner", "plots", "download"},
+    "features": {"datasets", "models", "runner", "plots", "download", "demo"},
+    "config": set(MODULES) - {"config"},
+}
+
+
+def _imports(module: str) -> dict[str, set[str]]:
+    """The ``utils`` modules a module imports (anywhere in it, functions included), and the
+    names it takes from each."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1 and node.module is None:  # from . import a, b
+                for alias in node.names:
+                    found.setdefault(alias.name, set())
+            elif node.level == 1 or (node.module or "").startswith("utils"):
+                name = (node.module or "").removeprefix("utils.").removeprefix("utils")
+                found.setdefault(name, set()).update(a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("utils."):
+                    found.setdefault(alias.name.removeprefix("utils."), set())
+    found.pop(module, None)
+    return found
+
+
+GRAPH = {m: set(_imports(m)) for m in MODULES}
+
+
+def test_the_graph_was_read():
+    assert {"audio", "config", "datasets", "demo", "layouts"} <= set(MODULES)
+    assert "config" in GRAPH["audio"] and "layouts" in GRAPH["datasets"]
+
+
+def test_no_import_cycle():
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(m):
+        state[m] = "open"
+        path.append(m)
+        for n in sorted(GRAPH.get(m, ())):
+            if state.get(n) == "open":
+                cycle = path[path.index(n) :] + [n]
+                pytest.fail(f"import cycle in utils: {' -> '.join(cycle)}")
+            if n not in state:
+                visit(n)
+        path.pop()
+        state[m] = "done"
+
+    for m in MODULES:
+        if m not in state:
+            visit(m)
+
+
+@pytest.mark.parametrize("module", LEAVES)
+def test_leaf_modules_import_only_config(module):
+    assert GRAPH[module] <= {"config"}, (
+        f"utils.{module} imports {sorted(GRAPH[module] - {'config'})}"
+    )
+
+
+@pytest.mark.parametrize("module", sorted(FORBIDDEN))
+def test_lower_layers_do_not_import_upper_ones(module):
+    bad = GRAPH[module] & FORBIDDEN[module]
+    assert not bad, f"utils.{module} must not import {sorted(bad)}"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_no_module_uses_anothers_private_names(module):
+    private = {
+        f"{m}.{n}" for m, names in _imports(module).items() for n in names if n.startswith("_")
+    }
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and isinstance(node.value, ast.Name)
+            and node.value.id in MODULES
+            and node.value.id != module
+        ):
+            private.add(f"{node.value.id}.{node.attr}")
+    assert not private, f"utils.{module} uses private names of other modules: {sorted(private)}"
+
+
+def test_the_checker_sees_a_cycle(tmp_path, monkeypatch):
+    # The cycle test must be able to fail: give it a made-up graph with a circle.
+    monkeypatch.setitem(GRAPH, "audio", {"config", "datasets"})
+    monkeypatch.setitem(GRAPH, "datasets", {"audio"})
+    with pytest.raises(pytest.fail.Exception, match="import cycle"):
+        test_no_import_cycle()
