@@ -7,6 +7,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# pytest runs on every core (pytest-xdist); `make test PYTEST_ARGS="-n 0 -k name"` runs serially.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: help setup demo test test-fast lint lab data bench clean distclean
 
