@@ -43,6 +43,19 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def quick_gtzan() -> Path:
+    """``<data>/demo-quick`` with (at least) its GTZAN Music/Speech demo, generated when missing.
+
+    Tests that read only GTZAN use this one: they need not wait for the MagnaTagATune demo.
+    """
+    from utils import demo
+
+    root = config.data_dir() / "demo-quick"
+    demo.generate(root, quick=True, datasets=("gtzan_music_speech",), verbose=False)
+    return root
+
+
+@pytest.fixture(scope="session")
 def quick_demo() -> Path:
     """The quick demo datasets in ``<data>/demo-quick``, the folder the notebooks use.
 

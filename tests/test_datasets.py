@@ -33,12 +33,12 @@ def test_tag_groups_are_real_tags_and_vocal_instrumental_disjoint():
 # ---------------------------------------------------------------- GTZAN
 
 
-def test_gtzan_loader_on_demo(quick_demo):
+def test_gtzan_loader_on_demo(quick_gtzan):
     per = demo.SIZES["quick"]["gtzan_per_class"]
     for root in (
-        quick_demo,
-        quick_demo / "gtzan_music_speech",
-        quick_demo / "gtzan_music_speech" / "music_speech",
+        quick_gtzan,
+        quick_gtzan / "gtzan_music_speech",
+        quick_gtzan / "gtzan_music_speech" / "music_speech",
     ):
         df = datasets.load_gtzan_music_speech(root)
         assert list(df.columns) == ["path", "label", "duration"]
@@ -48,8 +48,8 @@ def test_gtzan_loader_on_demo(quick_demo):
         assert list(df.path) == sorted(df.path)  # music_wav < speech_wav, then by name
 
 
-def test_gtzan_loader_names_and_skips_bad_files(quick_demo, tmp_path):
-    src = quick_demo / "gtzan_music_speech" / "music_speech"
+def test_gtzan_loader_names_and_skips_bad_files(quick_gtzan, tmp_path):
+    src = quick_gtzan / "gtzan_music_speech" / "music_speech"
     dst = tmp_path / "music_speech"
     shutil.copytree(src, dst)
     (dst / "music_wav" / "not_audio.wav").write_text("this is a text file, not a wav")
@@ -231,7 +231,7 @@ def test_real_clips_in_awkward_formats_load(shared_data):
 
 
 def test_example_audio_falls_back_to_a_demo_clip_of_the_right_kind(
-    quick_demo, tmp_path, monkeypatch, capsys
+    quick_gtzan, tmp_path, monkeypatch, capsys
 ):
     import librosa
 
@@ -240,12 +240,12 @@ def test_example_audio_falls_back_to_a_demo_clip_of_the_right_kind(
     def offline(name):
         raise ConnectionError(f"no network to fetch {name}")
 
-    (tmp_path / "demo-quick").symlink_to(quick_demo, target_is_directory=True)
+    (tmp_path / "demo-quick").symlink_to(quick_gtzan, target_is_directory=True)
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
     monkeypatch.setenv("MUSICDL_DATASET", "demo")
     monkeypatch.setenv("MUSICDL_QUICK", "1")
     monkeypatch.setattr(librosa, "ex", offline)
-    genres = demo.music_genres(quick_demo / "gtzan_music_speech")
+    genres = demo.music_genres(quick_gtzan / "gtzan_music_speech")
     assert len(genres) == demo.SIZES["quick"]["gtzan_per_class"]
 
     speech = datasets.example_audio("libri1")

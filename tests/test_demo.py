@@ -98,8 +98,8 @@ def test_two_processes_generating_at_once_give_one_complete_dataset(tmp_path):
     assert not list(shared.glob(".*.generating*")), "temporary folders were left behind"
 
 
-def test_gtzan_demo_has_the_real_format(quick_demo):
-    folder = quick_demo / "gtzan_music_speech" / "music_speech"
+def test_gtzan_demo_has_the_real_format(quick_gtzan):
+    folder = quick_gtzan / "gtzan_music_speech" / "music_speech"
     for sub in ("music_wav", "speech_wav"):
         files = sorted((folder / sub).glob("*.wav"))
         assert len(files) == demo.SIZES["quick"]["gtzan_per_class"]
@@ -136,8 +136,8 @@ def _log_spec(y, n_fft=512, hop=256):
     return np.log(np.abs(np.fft.rfft(frames, axis=1)) ** 2 + 1e-10)
 
 
-def test_music_and_speech_differ_in_structure_not_in_loudness(quick_demo):
-    df = datasets.load_gtzan_music_speech(quick_demo / "gtzan_music_speech")
+def test_music_and_speech_differ_in_structure_not_in_loudness(quick_gtzan):
+    df = datasets.load_gtzan_music_speech(quick_gtzan / "gtzan_music_speech")
     rms, flux = {"music": [], "speech": []}, {"music": [], "speech": []}
     for path, label in zip(df.path, df.label):
         y, sr = sf.read(path, dtype="float32")
@@ -187,10 +187,10 @@ def _syllable_band_share(path) -> float:
     return float(columns[(mod >= 3) & (mod <= 6)].sum() / columns.sum())
 
 
-def test_demo_speech_has_the_syllable_rhythm_of_real_speech(quick_demo, shared_data):
+def test_demo_speech_has_the_syllable_rhythm_of_real_speech(quick_gtzan, shared_data):
     import librosa
 
-    folder = quick_demo / "gtzan_music_speech" / "music_speech"
+    folder = quick_gtzan / "gtzan_music_speech" / "music_speech"
     demo_speech = np.mean(
         [_syllable_band_share(p) for p in sorted((folder / "speech_wav").glob("*.wav"))[:6]]
     )

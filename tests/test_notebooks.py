@@ -35,6 +35,21 @@ THRESHOLDS = {
             "segments": (15 * 16, 15 * 10_000),
         },
     },
+    "02_deep_learning_basics": {
+        "max_seconds": 90,
+        "metrics": {
+            "test_accuracy": (0.75, 1.0),  # segments of held-out clips; chance is 0.5
+            "clip_accuracy": (0.75, 1.0),
+            "xor_accuracy": (1.0, 1.0),  # two layers solve XOR
+            "perceptron_toy_mistakes": (0, 0),  # separable: the perceptron converges
+            "perceptron_xor_mistakes": (1, 4),  # XOR: it cannot
+            "approx_mse_1": (0.2, 1.0),  # one tanh unit cannot follow the curve
+            "approx_mse_32": (0.0, 0.05),  # 32 can
+            "sigmoid_gradient_ratio": (0.0, 1e-3),  # layer 1 / layer 10: vanishing
+            "relu_gradient_ratio": (0.05, 20.0),  # comparable across layers
+            "segments": (15 * 16, 15 * 10_000),
+        },
+    },
 }
 
 NOTEBOOKS = runner.notebooks()

@@ -61,3 +61,33 @@ def test_rhythm_pattern_axes(y):
     np.testing.assert_array_equal(flat.images[0].get_array(), rp)
     with pytest.raises(ValueError, match="24"):
         plots.rhythm_pattern(np.zeros((10, 60)))
+
+
+def test_history_plots_training_and_validation_curves():
+    h = {"loss": [0.9, 0.5, 0.3], "val_loss": [0.9, 0.6, 0.5], "accuracy": [0.5, 0.8, 0.9]}
+    axes = plots.history(h)
+    assert [ax.get_ylabel() for ax in axes] == ["loss", "accuracy"]
+    assert [line.get_label() for line in axes[0].lines] == ["training", "validation"]
+    np.testing.assert_array_equal(axes[0].lines[1].get_ydata(), h["val_loss"])
+    assert axes[0].get_xlabel() == "epoch"
+
+
+def test_decision_boundary_draws_the_half_contour_of_the_classifier():
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    ax = plots.decision_boundary(lambda P: (P[:, 0] > 0.5).astype(float), X, [0, 0, 1, 1])
+    assert ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    assert len(ax.collections) >= 3  # filled map, 0.5 contour, points
+
+
+def test_activation_functions_one_panel_each():
+    from utils import models
+
+    fig = plots.activation_functions(models.ACTIVATIONS)
+    visible = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert [ax.get_title() for ax in visible] == list(models.ACTIVATIONS)
+
+
+def test_confusion_matrix_writes_the_counts():
+    ax = plots.confusion_matrix(np.array([[5, 1], [2, 7]]), labels=["speech", "music"])
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "5", "7"]
+    assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"

@@ -1,4 +1,10 @@
-"""The results files (metrics such as ROC-AUC and clip-level aggregation join this module).
+"""Metrics, clip-level aggregation, and the results files.
+
+Classification metrics take the true labels and the model's scores (probabilities):
+:func:`predicted_labels` turns scores into labels, :func:`accuracy` and
+:func:`confusion_matrix` compare them with the truth, and :func:`clip_scores` averages the
+scores of all segments of a clip, so that a model trained on 2-second segments is judged
+on whole recordings.
 
 Each notebook writes its headline numbers with :func:`save_results` to
 ``results/<notebook>.json`` (full mode) or ``results/quick/<notebook>.json`` (quick mode),
@@ -16,9 +22,20 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from . import config
 
-__all__ = ["TRACKED_PACKAGES", "save_results", "load_results", "Timer"]
+__all__ = [
+    "TRACKED_PACKAGES",
+    "Timer",
+    "accuracy",
+    "clip_scores",
+    "confusion_matrix",
+    "load_results",
+    "predicted_labels",
+    "save_results",
+]
 
 #: Packages whose versions go into every results file.
 TRACKED_PACKAGES = (
@@ -56,6 +73,129 @@ class Timer:
 
     def __float__(self) -> float:
         return time.perf_counter() - self.start
+
+
+def predicted_labels(y_score, *, threshold: float = 0.5) -> np.ndarray:
+    """Class labels from scores: ``score >= threshold`` for one column, else the arg-max.
+
+    Parameters
+    ----------
+    y_score : np.ndarray [shape=(n,) or (n, 1) or (n, n_classes)]
+        Probabilities (sigmoid for binary tasks, softmax for multi-class ones).
+    threshold : float
+        Decision threshold of a binary task.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), dtype=int]
+
+    Example
+    -------
+    >>> predicted_labels(np.array([0.2, 0.7])).tolist()
+    [0, 1]
+    >>> predicted_labels(np.array([[0.1, 0.9], [0.8, 0.2]])).tolist()
+    [1, 0]
+    """
+    y_score = np.asarray(y_score)
+    if y_score.ndim == 2 and y_score.shape[1] == 1:
+        y_score = y_score[:, 0]
+    if y_score.ndim == 1:
+        return (y_score >= threshold).astype(int)
+    if y_score.ndim == 2:
+        return y_score.argmax(axis=1)
+    raise ValueError(f"scores must have shape (n,), (n, 1) or (n, classes), found {y_score.shape}")
+
+
+def accuracy(y_true, y_score, *, threshold: float = 0.5) -> float:
+    """The fraction of examples whose predicted label (:func:`predicted_labels`) is right.
+
+    Parameters
+    ----------
+    y_true : np.ndarray [shape=(n,)]
+        Integer labels.
+    y_score : np.ndarray [shape=(n,) or (n, 1) or (n, n_classes)]
+        Scores, as ``model.predict`` returns them.
+    threshold : float
+        Decision threshold of a binary task.
+
+    Returns
+    -------
+    float
+
+    Example
+    -------
+    >>> accuracy([0, 1, 1], np.array([0.1, 0.8, 0.4]))
+    0.6666666666666666
+    """
+    y_true = np.asarray(y_true).astype(int).ravel()
+    y_pred = predicted_labels(y_score, threshold=threshold)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{y_true.size} labels but {y_pred.size} predictions")
+    return float(np.mean(y_true == y_pred))
+
+
+def confusion_matrix(y_true, y_pred, *, n_classes: int | None = None) -> np.ndarray:
+    """Counts of (true class, predicted class) pairs.
+
+    Parameters
+    ----------
+    y_true, y_pred : np.ndarray [shape=(n,)]
+        Integer labels (use :func:`predicted_labels` to turn scores into labels).
+    n_classes : int, optional
+        Defaults to the largest label + 1.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_classes, n_classes), dtype=int]
+        Row = true class, column = predicted class; the diagonal counts the right answers.
+
+    Example
+    -------
+    >>> confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1]).tolist()
+    [[1, 1], [0, 2]]
+    """
+    y_true = np.asarray(y_true).astype(int).ravel()
+    y_pred = np.asarray(y_pred).astype(int).ravel()
+    if n_classes is None:
+        n_classes = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    cm = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(cm, (y_true, y_pred), 1)
+    return cm
+
+
+def clip_scores(segment_scores, clip_index):
+    """Average the scores of each clip's segments: one prediction per recording.
+
+    Parameters
+    ----------
+    segment_scores : np.ndarray [shape=(n_segments,) or (n_segments, k)]
+        The model's scores for each segment.
+    clip_index : np.ndarray [shape=(n_segments,)]
+        Which clip each segment comes from (any integer ids).
+
+    Returns
+    -------
+    clips : np.ndarray [shape=(n_clips,)]
+        The clip ids, sorted.
+    scores : np.ndarray [shape=(n_clips,) or (n_clips, k)]
+        The mean score of each clip's segments.
+
+    Example
+    -------
+    >>> clips, scores = clip_scores(np.array([0.2, 0.4, 0.9]), np.array([5, 5, 7]))
+    >>> clips.tolist(), scores.round(2).tolist()
+    ([5, 7], [0.3, 0.9])
+    """
+    segment_scores = np.asarray(segment_scores, dtype=float)
+    clip_index = np.asarray(clip_index).ravel()
+    if len(segment_scores) != len(clip_index):
+        raise ValueError(f"{len(segment_scores)} scores but {len(clip_index)} clip indices")
+    clips, inverse = np.unique(clip_index, return_inverse=True)
+    flat = segment_scores.reshape(len(segment_scores), -1)
+    sums = np.zeros((len(clips), flat.shape[1]))
+    np.add.at(sums, inverse, flat)
+    means = sums / np.bincount(inverse)[:, None]
+    return clips, means.reshape((len(clips),) + segment_scores.shape[1:])
 
 
 def save_results(

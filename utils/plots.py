@@ -1,4 +1,8 @@
-"""Figures with labelled axes and units: waveform, spectrogram, rhythm pattern.
+"""Figures with labelled axes and units: waveform, spectrogram, rhythm pattern, training
+history, decision boundary, activation functions, confusion matrix.
+
+Importing this module sets font and line sizes for a projector once (:data:`STYLE`), so
+every notebook's figures read from the back of a room.
 
 Each function draws into ``ax`` (a new figure when ``None``) and returns the axes, so
 notebooks can place several plots side by side::
@@ -14,7 +18,40 @@ import numpy as np
 
 from . import psychoacoustics
 
-__all__ = ["waveform", "spectrogram", "rhythm_pattern"]
+__all__ = [
+    "STYLE",
+    "activation_functions",
+    "confusion_matrix",
+    "decision_boundary",
+    "history",
+    "rhythm_pattern",
+    "spectrogram",
+    "waveform",
+]
+
+#: Matplotlib settings for a projector: larger fonts and lines, a grid, tight layouts.
+STYLE = {
+    "font.size": 12,
+    "axes.titlesize": 13,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
+    "lines.linewidth": 2.0,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "figure.autolayout": True,
+    "image.cmap": "magma",
+}
+
+
+def _apply_style():
+    import matplotlib
+
+    matplotlib.rcParams.update(STYLE)
+
+
+_apply_style()
 
 
 def _axes(ax, figsize):
@@ -153,6 +190,170 @@ def rhythm_pattern(rp, *, ax=None, title=None, colorbar=True, vmax=None):
     ax.set(xlabel="Modulation frequency (Hz)", ylabel="Bark band (critical band 1-24)")
     if colorbar:
         ax.figure.colorbar(img, ax=ax).set_label("Modulation amplitude (weighted sone)")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def history(hist, *, metric: str = "accuracy", axes=None, title=None):
+    """Training curves: loss and one metric per epoch, training vs validation data.
+
+    Parameters
+    ----------
+    hist : keras.callbacks.History or dict
+        What ``model.fit`` returns, or its ``.history`` dict (``loss``, ``val_loss``, ...).
+    metric : str
+        The second panel's metric; skipped when the history lacks it.
+    axes : sequence of two matplotlib.axes.Axes, optional
+    title : str, optional
+        Put above the figure.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+
+    Example
+    -------
+    >>> history({"loss": [0.7, 0.4], "val_loss": [0.7, 0.5]})  # doctest: +SKIP
+    """
+    import matplotlib.pyplot as plt
+
+    h = getattr(hist, "history", hist)
+    names = ["loss"] + ([metric] if metric in h else [])
+    if axes is None:
+        fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 3.2), squeeze=False)
+        axes = list(axes[0])
+        if title:
+            fig.suptitle(title)
+    for ax, name in zip(axes, names):
+        epochs = np.arange(1, len(h[name]) + 1)
+        ax.plot(epochs, h[name], label="training")
+        if f"val_{name}" in h:
+            ax.plot(epochs, h[f"val_{name}"], label="validation")
+        ax.set(xlabel="epoch", ylabel=name.replace("_", " "))
+        ax.legend()
+    return list(axes)
+
+
+def decision_boundary(predict, X, y, *, ax=None, title=None, resolution: int = 200, margin=0.5):
+    """A 2-D classifier's output over the plane, its 0.5 contour, and the labelled points.
+
+    Parameters
+    ----------
+    predict : callable
+        Maps an array of shape ``(n, 2)`` to scores of shape ``(n,)`` or ``(n, 1)`` in [0, 1]
+        (e.g. ``lambda P: model.predict(P, verbose=0)``).
+    X : np.ndarray [shape=(n, 2)]
+        The points.
+    y : np.ndarray [shape=(n,)]
+        Their labels, 0 or 1.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    resolution : int
+        Grid points per axis.
+    margin : float
+        Space around the points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y).ravel()
+    ax = _axes(ax, (4.5, 4))
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    g0, g1 = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    grid = np.column_stack([g0.ravel(), g1.ravel()]).astype(np.float32)
+    z = np.asarray(predict(grid), dtype=float).reshape(g0.shape)
+    mesh = ax.contourf(g0, g1, z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+    ax.contour(g0, g1, z, levels=[0.5], colors="k", linewidths=1.5)
+    for label, marker in ((0, "o"), (1, "s")):
+        sel = y == label
+        ax.scatter(
+            X[sel, 0],
+            X[sel, 1],
+            marker=marker,
+            c="k" if label else "w",
+            edgecolors="k",
+            s=40,
+            label=f"class {label}",
+            zorder=3,
+        )
+    ax.figure.colorbar(mesh, ax=ax, label="P(class 1)")
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]))
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def activation_functions(functions, *, x=None, ncols: int = 3):
+    """Each activation function (solid) with its derivative (dashed), one panel each.
+
+    Parameters
+    ----------
+    functions : dict
+        Name to ``(f, f_prime)``, NumPy functions, e.g. :data:`utils.models.ACTIVATIONS`.
+    x : np.ndarray, optional
+        Where to evaluate them; default -4 to 4.
+    ncols : int
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    x = np.linspace(-4, 4, 801) if x is None else np.asarray(x, dtype=float)
+    nrows = -(-len(functions) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.6 * nrows), sharex=True)
+    axes = np.atleast_1d(axes).ravel()
+    for ax, (name, (f, df)) in zip(axes, functions.items()):
+        ax.plot(x, f(x), label="f(x)")
+        ax.plot(x, df(x), "--", label="f'(x)")
+        ax.axhline(0, color="gray", lw=0.8)
+        ax.axvline(0, color="gray", lw=0.8)
+        ax.set(title=name, ylim=(-1.6, 4.1))
+    for ax in axes[len(functions) :]:
+        ax.set_visible(False)
+    axes[0].legend(loc="upper left")
+    return fig
+
+
+def confusion_matrix(cm, *, labels, ax=None, title=None):
+    """A confusion matrix as an image with the counts written in: rows true, columns predicted.
+
+    Parameters
+    ----------
+    cm : np.ndarray [shape=(n_classes, n_classes)]
+        E.g. :func:`utils.evaluation.confusion_matrix`.
+    labels : sequence of str
+        Class names, in label order.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    cm = np.asarray(cm)
+    ax = _axes(ax, (1.2 * len(labels) + 2, 1.1 * len(labels) + 1.5))
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), count in np.ndenumerate(cm):
+        color = "white" if count > cm.max() / 2 else "black"
+        ax.text(j, i, f"{count}", ha="center", va="center", color=color, fontsize=13)
+    ticks = np.arange(len(labels))
+    ax.set(
+        xticks=ticks,
+        yticks=ticks,
+        xticklabels=labels,
+        yticklabels=labels,
+        xlabel="predicted",
+        ylabel="true",
+    )
+    ax.grid(False)
     if title:
         ax.set_title(title)
     return ax
