@@ -125,3 +125,128 @@ def test_clip_scores_average_each_clips_segments():
     clips, mean = evaluation.clip_scores(scores, np.array([3, 3, 1, 1, 1]))
     assert clips.tolist() == [1, 3]
     np.testing.assert_allclose(mean[:, 0], [0.8, 0.3])
+
+
+# ------------------------------------------------------------------ CNNs and RNN (notebook 03)
+
+
+def test_the_slides_convolution_example_exactly():
+    import keras
+
+    image = np.array([[0, 1, 1, 1, 0, 0, 0], [0, 0, 1, 1, 1, 0, 0], [0, 0, 0, 1, 1, 1, 0],
+                      [0, 0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 0, 0, 0], [0, 1, 1, 0, 0, 0, 0],
+                      [1, 1, 0, 0, 0, 0, 0]])  # fmt: skip
+    kernel = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]])
+    slides = np.array([[1, 4, 3, 4, 1], [1, 2, 4, 3, 3], [1, 2, 3, 4, 1], [1, 3, 3, 1, 1],
+                       [3, 3, 1, 1, 0]])  # fmt: skip
+    conv = keras.layers.Conv2D(1, (3, 3), use_bias=False)
+    conv.build((None, 7, 7, 1))
+    conv.set_weights([kernel.reshape(3, 3, 1, 1).astype("float32")])
+    out = keras.ops.convert_to_numpy(conv(image.reshape(1, 7, 7, 1).astype("float32")))
+    np.testing.assert_array_equal(out[0, :, :, 0], slides)
+
+
+def test_single_cnn_is_the_2018_model():
+    model = models.single_cnn((40, 80))
+    conv = 15 * 12 * 8 + 15  # 15 filters of 12 x 8, one input channel, plus biases
+    pooled = (40 - 12 + 1) // 2 * (80 - 8 + 1) * 15  # 14 x 73 x 15 after pooling 2 x 1
+    assert model.count_params() == conv + (pooled * 200 + 200) + (200 + 1) == 3_067_856
+    assert model.output_shape == (None, 1)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: models.stacked_cnn((40, 80), filters=(8, 16)),
+        lambda: models.parallel_cnn((40, 80)),
+        lambda: models.rnn((40, 80), units=8),
+        lambda: models.single_cnn((40, 80), dense_units=16),
+    ],
+    ids=["stacked", "parallel", "rnn", "single"],
+)
+def test_cnn_and_rnn_builders_take_log_mel_segments(build):
+    model = build()
+    y = model.predict(np.zeros((3, 40, 80), dtype=np.float32), verbose=0)
+    assert y.shape == (3, 1) and np.all((y > 0) & (y < 1))
+
+
+def test_parallel_cnn_has_one_branch_per_filter_shape():
+    model = models.parallel_cnn((40, 80), branches=((4, (10, 2), (1, 2)), (6, (2, 10), (2, 1))))
+    assert model.get_layer("branch1_conv").kernel.shape == (10, 2, 1, 4)
+    assert model.get_layer("branch2_conv").kernel.shape == (2, 10, 1, 6)
+    assert model.get_layer("merge").output.shape[-1] == 4 + 6  # global pooling per branch
+
+
+def test_cnn_output_is_float32_under_mixed_precision():
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = models.stacked_cnn((40, 80), filters=(4,))
+    assert model.get_layer("conv1_conv").compute_dtype == "float16"
+    assert model.get_layer("output").compute_dtype == "float32"
+
+
+def test_stacked_cnn_can_fit_a_small_batch():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 40, 80)).astype(np.float32)
+    y = rng.integers(0, 2, size=16)
+    model = models.stacked_cnn((40, 80), filters=(4, 8), global_pool=False, dropout=0.0)
+    model.compile(optimizer=keras.optimizers.Adam(0.003), loss="binary_crossentropy")
+    model.fit(X, y, epochs=40, batch_size=16, verbose=0)
+    assert evaluation.accuracy(y, model.predict(X, verbose=0)) == 1.0
+
+
+# ------------------------------------------------------------------ cross-validation by clip
+
+
+def _fingerprinted_segments(n_clips=100, per_clip=6, seed=0):
+    """Segments that identify their clip (a clip-specific offset) while the label is random:
+    only memorising clips can predict it."""
+    rng = np.random.default_rng(seed)
+    clip_label = np.tile([0, 1], n_clips // 2)
+    rng.shuffle(clip_label)
+    centres = rng.normal(scale=5.0, size=(n_clips, 4))
+    clip_index = np.repeat(np.arange(n_clips), per_clip)
+    X = centres[clip_index] + rng.normal(scale=0.1, size=(len(clip_index), 4))
+    return X[:, :, None].astype(np.float32), clip_label[clip_index], clip_index
+
+
+def _nearest_neighbour(X_train, y_train, X_test):
+    d = ((X_test[:, None, :, 0] - X_train[None, :, :, 0]) ** 2).sum(axis=2)
+    return y_train[d.argmin(axis=1)].astype(float)
+
+
+def test_cross_validation_by_clip_does_not_leak():
+    X, y, clips = _fingerprinted_segments()
+    # A random split of segments puts siblings of every test segment into training:
+    rng = np.random.default_rng(1)
+    test = rng.random(len(y)) < 0.25
+    leaked = evaluation.accuracy(y[test], _nearest_neighbour(X[~test], y[~test], X[test]))
+    assert leaked > 0.95, "the hand-made case must leak under a segment split"
+    cv = evaluation.cross_validate(_nearest_neighbour, X, y, clips, n_splits=5, progress=False)
+    assert len(cv) == 5 and cv.test_clips.sum() == 100
+    assert cv.clip_accuracy.mean() < 0.7, "clip-level CV must not see the test clips' siblings"
+
+
+def test_clip_folds_are_stratified_and_test_every_clip_once():
+    labels = np.array([0] * 10 + [1] * 10)
+    folds = evaluation.clip_folds(labels, n_splits=5)
+    tested = np.concatenate([test for _, test in folds])
+    assert sorted(tested.tolist()) == list(range(20))
+    for train, test in folds:
+        assert not set(train) & set(test)
+        assert labels[test].sum() == 2 and len(test) == 4  # both classes in every fold
+
+
+def test_vote_and_mean_aggregation():
+    scores = np.array([0.9, 0.6, 0.45, 0.1, 0.2])
+    clips = np.array([0, 0, 0, 1, 1])
+    _, mean = evaluation.clip_scores(scores, clips)
+    _, vote = evaluation.clip_scores(scores, clips, method="vote")
+    np.testing.assert_allclose(mean, [0.65, 0.15])
+    np.testing.assert_allclose(vote, [2 / 3, 0.0])
+    with pytest.raises(ValueError, match="method"):
+        evaluation.clip_scores(scores, clips, method="median")

@@ -50,6 +50,19 @@ THRESHOLDS = {
             "segments": (15 * 16, 15 * 10_000),
         },
     },
+    "03_cnn_music_speech": {
+        "max_seconds": 90,
+        "metrics": {
+            "conv_by_hand_equal": (1, 1),  # the slides' 5 x 5 result, exactly
+            "conv_keras_equal": (1, 1),
+            "clip_accuracy": (0.75, 1.0),  # mean over the folds, by clip
+            "clip_accuracy_std": (0.0, 0.3),
+            "segment_accuracy": (0.7, 1.0),
+            "single_segment_accuracy": (0.5, 1.0),  # the 2018 protocol: 8 test clips in quick mode
+            "folds": (3, 5),
+            "segments": (15 * 16, 40 * 10_000),
+        },
+    },
 }
 
 NOTEBOOKS = runner.notebooks()

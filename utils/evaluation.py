@@ -30,11 +30,14 @@ __all__ = [
     "TRACKED_PACKAGES",
     "Timer",
     "accuracy",
+    "clip_folds",
     "clip_scores",
     "confusion_matrix",
+    "cross_validate",
     "load_results",
     "predicted_labels",
     "save_results",
+    "standardize",
 ]
 
 #: Packages whose versions go into every results file.
@@ -163,8 +166,8 @@ def confusion_matrix(y_true, y_pred, *, n_classes: int | None = None) -> np.ndar
     return cm
 
 
-def clip_scores(segment_scores, clip_index):
-    """Average the scores of each clip's segments: one prediction per recording.
+def clip_scores(segment_scores, clip_index, *, method: str = "mean", threshold: float = 0.5):
+    """One score per clip from the scores of its segments: mean probability or majority vote.
 
     Parameters
     ----------
@@ -172,30 +175,180 @@ def clip_scores(segment_scores, clip_index):
         The model's scores for each segment.
     clip_index : np.ndarray [shape=(n_segments,)]
         Which clip each segment comes from (any integer ids).
+    method : {"mean", "vote"}
+        ``"mean"`` averages the probabilities; ``"vote"`` gives the fraction of segments
+        predicted as each class (:func:`predicted_labels`), so the majority class wins.
+    threshold : float
+        Decision threshold of a binary task, for ``"vote"``.
 
     Returns
     -------
     clips : np.ndarray [shape=(n_clips,)]
         The clip ids, sorted.
     scores : np.ndarray [shape=(n_clips,) or (n_clips, k)]
-        The mean score of each clip's segments.
+        The clip scores, to be read like segment scores (e.g. by :func:`accuracy`).
 
     Example
     -------
     >>> clips, scores = clip_scores(np.array([0.2, 0.4, 0.9]), np.array([5, 5, 7]))
     >>> clips.tolist(), scores.round(2).tolist()
     ([5, 7], [0.3, 0.9])
+    >>> clip_scores(np.array([0.9, 0.6, 0.1]), np.array([1, 1, 1]), method="vote")[1].round(2)
+    array([0.67])
     """
     segment_scores = np.asarray(segment_scores, dtype=float)
     clip_index = np.asarray(clip_index).ravel()
     if len(segment_scores) != len(clip_index):
         raise ValueError(f"{len(segment_scores)} scores but {len(clip_index)} clip indices")
+    if method not in ("mean", "vote"):
+        raise ValueError(f"method must be 'mean' or 'vote', found {method!r}")
+    if method == "vote":
+        labels = predicted_labels(segment_scores, threshold=threshold)
+        if segment_scores.ndim == 2 and segment_scores.shape[1] > 1:
+            segment_scores = np.eye(segment_scores.shape[1])[labels]
+        else:
+            segment_scores = labels.astype(float).reshape(segment_scores.shape)
     clips, inverse = np.unique(clip_index, return_inverse=True)
     flat = segment_scores.reshape(len(segment_scores), -1)
     sums = np.zeros((len(clips), flat.shape[1]))
     np.add.at(sums, inverse, flat)
     means = sums / np.bincount(inverse)[:, None]
     return clips, means.reshape((len(clips),) + segment_scores.shape[1:])
+
+
+def standardize(train, *others, axis=(0, 2)):
+    """Shift and scale arrays by the mean and standard deviation of ``train`` only.
+
+    Statistics are taken over ``axis`` of ``train``; for log-mel segments of shape
+    ``(n, bands, frames)`` the default gives one mean and one deviation per mel band.
+    Using test data here would leak information about it into training.
+
+    Parameters
+    ----------
+    train : np.ndarray
+        The training data; its statistics are used for every array.
+    *others : np.ndarray
+        Further arrays (validation, test) of the same trailing shape.
+    axis : int or tuple of int
+        The axes the statistics run over.
+
+    Returns
+    -------
+    list of np.ndarray [dtype=float32]
+        ``train`` and then ``others``, standardized.
+
+    Example
+    -------
+    >>> a, b = standardize(np.array([[1.0], [3.0]]), np.array([[5.0]]), axis=0)
+    >>> a.ravel().tolist(), b.ravel().tolist()
+    ([-1.0, 1.0], [3.0])
+    """
+    train = np.asarray(train, dtype=np.float32)
+    mean = train.mean(axis=axis, keepdims=True)
+    std = train.std(axis=axis, keepdims=True) + 1e-8
+    return [
+        ((np.asarray(a, dtype=np.float32) - mean) / std).astype(np.float32)
+        for a in (train, *others)
+    ]
+
+
+def clip_folds(clip_labels, *, n_splits: int = 5, seed: int = config.SEED):
+    """Stratified k-fold splits of clips: each clip is tested exactly once.
+
+    Parameters
+    ----------
+    clip_labels : np.ndarray [shape=(n_clips,)]
+        The label of each clip (any hashable values).
+    n_splits : int
+        Number of folds.
+    seed : int
+        Shuffling seed.
+
+    Returns
+    -------
+    list of (np.ndarray, np.ndarray)
+        Per fold, the training and the test clip ids (positions in ``clip_labels``).
+
+    Example
+    -------
+    >>> folds = clip_folds(np.array([0, 0, 0, 1, 1, 1]), n_splits=3)
+    >>> sorted(int(c) for _, test in folds for c in test)
+    [0, 1, 2, 3, 4, 5]
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    clip_labels = np.asarray(clip_labels)
+    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    ids = np.arange(len(clip_labels))
+    return [(ids[tr], ids[te]) for tr, te in splitter.split(ids, clip_labels)]
+
+
+def cross_validate(
+    fit_predict,
+    X,
+    y,
+    clip_index,
+    *,
+    n_splits: int = 5,
+    seed: int = config.SEED,
+    progress: bool = True,
+):
+    """K-fold cross-validation by clip: no clip has segments on both sides of a split.
+
+    For each fold, the segments of the training clips are standardized with their own
+    statistics (:func:`standardize`), ``fit_predict`` trains a fresh model on them and
+    scores the test segments, and segment and clip accuracy are measured.
+
+    Parameters
+    ----------
+    fit_predict : callable
+        ``fit_predict(X_train, y_train, X_test) -> scores`` for the test segments.
+    X : np.ndarray [shape=(n_segments, ...)]
+        Segment features.
+    y : np.ndarray [shape=(n_segments,)]
+        Segment labels (each segment has its clip's label).
+    clip_index : np.ndarray [shape=(n_segments,)]
+        The clip of each segment: integer ids ``0 .. n_clips - 1``.
+    n_splits : int
+        Number of folds.
+    seed : int
+        Seed of the fold assignment.
+    progress : bool
+        Show a progress bar over the folds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per fold: ``fold``, ``train_clips``, ``test_clips``, ``segment_accuracy``,
+        ``clip_accuracy``, ``seconds``.
+    """
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    X, y, clip_index = np.asarray(X), np.asarray(y).ravel(), np.asarray(clip_index).ravel()
+    n_clips = int(clip_index.max()) + 1
+    clip_label = np.zeros(n_clips, dtype=int)
+    clip_label[clip_index] = y
+    rows = []
+    folds = clip_folds(clip_label, n_splits=n_splits, seed=seed)
+    for k, (train_clips, test_clips) in enumerate(tqdm(folds, desc="folds", disable=not progress)):
+        train, test = np.isin(clip_index, train_clips), np.isin(clip_index, test_clips)
+        assert not train[test].any(), "a segment is on both sides of the split"
+        X_tr, X_te = standardize(X[train], X[test])
+        timer = Timer()
+        scores = np.asarray(fit_predict(X_tr, y[train], X_te))
+        ids, clip_prob = clip_scores(scores, clip_index[test])
+        rows.append(
+            {
+                "fold": k + 1,
+                "train_clips": len(train_clips),
+                "test_clips": len(test_clips),
+                "segment_accuracy": accuracy(y[test], scores),
+                "clip_accuracy": accuracy(clip_label[ids], clip_prob),
+                "seconds": round(float(timer), 1),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def save_results(

@@ -27,7 +27,11 @@ __all__ = [
     "dense",
     "distribution_strategy",
     "logistic_regression",
+    "parallel_cnn",
+    "rnn",
     "setup_device",
+    "single_cnn",
+    "stacked_cnn",
 ]
 
 
@@ -263,6 +267,337 @@ def dense(
             x = keras.layers.Dense(n, activation=activation, name=f"hidden_{i}")(x)
         if dropout > 0:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
+    outputs = keras.layers.Dense(
+        n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
+    )(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _image_input(input_shape, keras):
+    """An input of shape (bands, frames) gets a channel axis: (bands, frames, 1)."""
+    inputs = keras.Input(shape=tuple(input_shape), name="input")
+    x = inputs
+    if len(input_shape) == 2:
+        x = keras.layers.Reshape((*input_shape, 1), name="add_channel")(inputs)
+    return inputs, x
+
+
+def _conv_block(x, keras, *, filters, kernel_size, pool_size, activation, batch_norm, name):
+    x = keras.layers.Conv2D(filters, kernel_size, use_bias=not batch_norm, name=f"{name}_conv")(x)
+    if batch_norm:
+        x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = keras.layers.Activation(activation, name=f"{name}_{activation}")(x)
+    if pool_size is not None and tuple(pool_size) != (1, 1):
+        x = keras.layers.MaxPooling2D(pool_size, name=f"{name}_pool")(x)
+    return x
+
+
+def _classifier(x, keras, *, dense_units, activation, dropout, n_outputs, output_activation):
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, name="dropout_features")(x)
+    if dense_units:
+        x = keras.layers.Dense(dense_units, activation=activation, name="dense")(x)
+        if dropout > 0:
+            x = keras.layers.Dropout(dropout, name="dropout_dense")(x)
+    return keras.layers.Dense(
+        n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
+    )(x)
+
+
+def single_cnn(
+    input_shape=(40, 80),
+    *,
+    filters: int = 15,
+    kernel_size=(12, 8),
+    pool_size=(2, 1),
+    dense_units: int = 200,
+    activation: str = "relu",
+    batch_norm: bool = False,
+    dropout: float = 0.5,
+    n_outputs: int = 1,
+    output_activation=None,
+    name="single_cnn",
+):
+    """The 2018 tutorial's CNN: one convolution layer of 15 filter maps and one full layer.
+
+    Conv2D(15, 12 x 8) -> max-pooling 2 x 1 -> flatten -> Dense(200) -> output, with
+    dropout before and after the full layer (Schindler and Lidy's MIREX 2015 model; the
+    2018 notebook used sigmoid activations, the default here is ReLU).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(mel bands, frames)`` or ``(bands, frames, channels)``.
+    filters, kernel_size, pool_size
+        The convolution layer: number of filters, their size (bands x frames), pooling.
+    dense_units : int
+        Units of the full layer (0: none).
+    activation : str
+        Activation of the convolution and full layers.
+    batch_norm : bool
+        Batch normalisation after the convolution.
+    dropout : float
+        Dropout rate around the full layer.
+    n_outputs : int
+        1 for a binary task, else the number of classes.
+    output_activation : str, optional
+        Defaults to sigmoid (one output) or softmax.
+    name : str
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled.
+
+    Example
+    -------
+    >>> single_cnn().count_params()  # (15 * 12 * 8 + 15) + (14 * 73 * 15 * 200 + 200) + 201
+    3067856
+    """
+    with quiet_native_stderr():
+        import keras
+
+    inputs, x = _image_input(input_shape, keras)
+    x = _conv_block(
+        x,
+        keras,
+        filters=filters,
+        kernel_size=kernel_size,
+        pool_size=pool_size,
+        activation=activation,
+        batch_norm=batch_norm,
+        name="conv1",
+    )
+    x = keras.layers.Flatten(name="flatten")(x)
+    outputs = _classifier(
+        x,
+        keras,
+        dense_units=dense_units,
+        activation=activation,
+        dropout=dropout,
+        n_outputs=n_outputs,
+        output_activation=output_activation,
+    )
+    return keras.Model(inputs, outputs, name=name)
+
+
+def stacked_cnn(
+    input_shape=(40, 80),
+    *,
+    filters=(16, 32, 64),
+    kernel_size=(3, 3),
+    pool_size=(2, 2),
+    dense_units: int = 64,
+    activation: str = "relu",
+    batch_norm: bool = True,
+    dropout: float = 0.3,
+    global_pool: bool = True,
+    n_outputs: int = 1,
+    output_activation=None,
+    name="stacked_cnn",
+):
+    """Convolution blocks stacked one after another, each seeing a wider context.
+
+    Each block: Conv2D -> (batch normalisation) -> activation -> max-pooling. Then global
+    average pooling over bands and frames (or flatten), an optional full layer, the output.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(mel bands, frames)`` or ``(bands, frames, channels)``.
+    filters : sequence of int
+        Filters of each block; its length is the number of blocks.
+    kernel_size, pool_size : tuple of int
+        Shared by all blocks.
+    dense_units : int
+        Units of the full layer before the output (0: none).
+    activation : str
+        Activation of the blocks and the full layer.
+    batch_norm : bool
+        Batch normalisation in each block.
+    dropout : float
+        Dropout rate before and after the full layer.
+    global_pool : bool
+        Average each feature map to one number (few parameters, any input length) instead
+        of flattening.
+    n_outputs : int
+        1 for a binary task, else the number of classes.
+    output_activation : str, optional
+        Defaults to sigmoid (one output) or softmax.
+    name : str
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled.
+
+    Example
+    -------
+    >>> stacked_cnn(filters=(8,), batch_norm=False, dense_units=0).count_params()  # 8*9+8 + 9
+    89
+    """
+    with quiet_native_stderr():
+        import keras
+
+    inputs, x = _image_input(input_shape, keras)
+    for i, n in enumerate(filters, start=1):
+        x = _conv_block(
+            x,
+            keras,
+            filters=n,
+            kernel_size=kernel_size,
+            pool_size=pool_size,
+            activation=activation,
+            batch_norm=batch_norm,
+            name=f"conv{i}",
+        )
+    if global_pool:
+        x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
+    else:
+        x = keras.layers.Flatten(name="flatten")(x)
+    outputs = _classifier(
+        x,
+        keras,
+        dense_units=dense_units,
+        activation=activation,
+        dropout=dropout,
+        n_outputs=n_outputs,
+        output_activation=output_activation,
+    )
+    return keras.Model(inputs, outputs, name=name)
+
+
+def parallel_cnn(
+    input_shape=(40, 80),
+    *,
+    branches=((8, (10, 2), (1, 4)), (8, (2, 10), (4, 1))),
+    dense_units: int = 32,
+    activation: str = "relu",
+    batch_norm: bool = True,
+    dropout: float = 0.3,
+    global_pool: bool = True,
+    n_outputs: int = 1,
+    output_activation=None,
+    name="parallel_cnn",
+):
+    """Convolution branches side by side on the same input, merged before the output.
+
+    The default branches follow Schindler and Lidy's music/speech models: a filter tall in
+    frequency and narrow in time (10 bands x 2 frames: timbre, the spectral envelope) and
+    one wide in time and flat in frequency (2 x 10: rhythm and onsets), each pooled along
+    the axis it does not model.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(mel bands, frames)`` or ``(bands, frames, channels)``.
+    branches : sequence of (filters, kernel_size, pool_size)
+        One convolution block per branch.
+    dense_units, activation, batch_norm, dropout, global_pool, n_outputs, output_activation
+        As in :func:`stacked_cnn`.
+    name : str
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled; the branches' layers are named ``branch1_conv``, ``branch2_conv``, ...
+
+    Example
+    -------
+    >>> parallel_cnn(batch_norm=False, dense_units=0).count_params()  # 2 x (8*20+8) + 17
+    353
+    """
+    with quiet_native_stderr():
+        import keras
+
+    inputs, x = _image_input(input_shape, keras)
+    merged = []
+    for i, (n, kernel, pool) in enumerate(branches, start=1):
+        b = _conv_block(
+            x,
+            keras,
+            filters=n,
+            kernel_size=kernel,
+            pool_size=pool,
+            activation=activation,
+            batch_norm=batch_norm,
+            name=f"branch{i}",
+        )
+        pooled = (
+            keras.layers.GlobalAveragePooling2D(name=f"branch{i}_global_pool")(b)
+            if global_pool
+            else keras.layers.Flatten(name=f"branch{i}_flatten")(b)
+        )
+        merged.append(pooled)
+    x = keras.layers.Concatenate(name="merge")(merged)
+    outputs = _classifier(
+        x,
+        keras,
+        dense_units=dense_units,
+        activation=activation,
+        dropout=dropout,
+        n_outputs=n_outputs,
+        output_activation=output_activation,
+    )
+    return keras.Model(inputs, outputs, name=name)
+
+
+def rnn(
+    input_shape=(40, 80),
+    *,
+    units: int = 64,
+    cell: str = "gru",
+    dropout: float = 0.0,
+    n_outputs: int = 1,
+    output_activation=None,
+    name="rnn",
+):
+    """A recurrent network over the frames of a spectrogram: one GRU or LSTM layer.
+
+    The input ``(bands, frames)`` is read frame by frame (transposed to ``(frames, bands)``);
+    the last hidden state feeds the output.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(mel bands, frames)``.
+    units : int
+        Size of the hidden state.
+    cell : {"gru", "lstm"}
+        The recurrent cell.
+    dropout : float
+        Dropout on the last hidden state.
+    n_outputs : int
+        1 for a binary task, else the number of classes.
+    output_activation : str, optional
+        Defaults to sigmoid (one output) or softmax.
+    name : str
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled.
+
+    Example
+    -------
+    >>> rnn((40, 80), units=8).count_params()  # GRU: 3 * (8 * (40 + 8) + 2 * 8) + (8 + 1)
+    1209
+    """
+    if cell not in ("gru", "lstm"):
+        raise ValueError(f"cell must be 'gru' or 'lstm', found {cell!r}")
+    with quiet_native_stderr():
+        import keras
+
+    inputs = keras.Input(shape=tuple(input_shape), name="input")
+    x = keras.layers.Permute((2, 1), name="frames_first")(inputs)
+    layer = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
+    x = layer(units, name=cell)(x)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = keras.layers.Dense(
         n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
     )(x)
