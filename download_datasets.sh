@@ -11,7 +11,9 @@
 # the same code the notebooks use. Downloads go to <data>/downloads/<dataset>/NAME.part,
 # resume when interrupted, are verified (size and sha256 where known) and then renamed to
 # NAME; the archives are then unpacked into <data>/<dataset>/. A second run does nothing.
-# Nothing is deleted except this script's own partial (.part) files.
+# Nothing is deleted except this script's own partial (.part) files. A web page served
+# instead of a file (a Wi-Fi login page) is kept aside as NAME.rejected, never installed.
+# Two runs at once are safe: the second waits for the first.
 #
 # Environment: MUSICDL_DATA (data folder), PYTHON (interpreter), MUSICDL_SOURCES_FILE
 # (a JSON file replacing the built-in source list, e.g. a local mirror),
@@ -94,9 +96,11 @@ fetch_url() {  # fetch_url PART URL [--resume] -> sets rc, http_code, content_ty
     [[ "${3:-}" == --resume ]] && resume=(-C -)
     rc=0
     out=$(curl -fL --retry 2 --retry-delay 1 --connect-timeout "${MUSICDL_CONNECT_TIMEOUT:-20}" \
-        --speed-limit 1024 --speed-time 60 "${resume[@]}" -w '%{http_code} %{content_type}' \
+        --speed-limit 1024 --speed-time 60 ${resume[@]+"${resume[@]}"} \
+        -w '%{http_code} %{content_type}' \
         -o "$1" "$2") || rc=$?
     http_code=${out%% *}
+    [[ "$http_code" == 000 ]] && http_code=""  # no HTTP answer at all
     content_type=${out#* }
 }
 
@@ -174,7 +178,9 @@ download_one() {  # download_one DATASET DIR NAME SIZE SHA256 URL...
         return 0
     done
     err "$name could not be downloaded from any known source."
-    [[ -f "$part" ]] && err "The partial download $part ($(file_size "$part") bytes) is kept; the next run resumes it."
+    if [[ -f "$part" ]]; then
+        err "The partial download $part ($(file_size "$part") bytes) is kept; the next run resumes it."
+    fi
     return 1
 }
 
