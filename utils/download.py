@@ -37,7 +37,7 @@ __all__ = [
     "APPROX_BYTES",
     "sources",
     "downloads_dir",
-    "inspect",
+    "inspect_download",
     "install",
     "INSTALLED_MARKER",
 ]
@@ -198,7 +198,9 @@ def _need_bytes(name: str) -> int:
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--")
 
 
-def inspect(path, *, min_size: int | None = None, content_type: str | None = None) -> str | None:
+def inspect_download(
+    path, *, min_size: int | None = None, content_type: str | None = None
+) -> str | None:
     """Why a downloaded file is surely not the file asked for, or ``None`` when nothing says so.
 
     Hotel and conference networks answer every address with their login page (status 200)
@@ -225,7 +227,7 @@ def inspect(path, *, min_size: int | None = None, content_type: str | None = Non
     >>> import tempfile
     >>> page = Path(tempfile.mkdtemp()) / "mp3.zip.001"
     >>> _ = page.write_text("<!DOCTYPE html><html><body>Please log in</body></html>")
-    >>> inspect(page)
+    >>> inspect_download(page)
     "a web page (HTML: it starts with '<!DOCTYPE html><html><body>Please log in'), not the file asked for"
     """
     path = Path(path)
@@ -433,7 +435,7 @@ def _install_mtat(real: Path, downloads: Path) -> None:
     if absent:
         raise FileNotFoundError(f"Expected the downloaded files {', '.join(absent)}; run {fetch}")
     for f in [*csvs, *parts]:
-        why = inspect(f)
+        why = inspect_download(f)
         if why:
             raise ValueError(f"{f} is {why}: delete it, then run {fetch} again.")
     ann = _read_download(
@@ -778,7 +780,7 @@ def _main(argv=None) -> int:
             name, path = args.inspect
             stem = Path(path).name.removesuffix(".part")
             expected = next((f for f in sources(name) if f.name == stem), None)
-            why = inspect(
+            why = inspect_download(
                 path,
                 min_size=expected.min_size if expected else None,
                 content_type=args.content_type,
