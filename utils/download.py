@@ -343,7 +343,7 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
             if hasattr(tarfile, "data_filter"):
                 tar.extractall(tmp, filter="data")
             else:  # Python < 3.11.4: the same refusals as the "data" filter, by hand
-                tar.extractall(tmp, members=_safe_members(tar, archive))
+                tar.extractall(tmp, members=_safe_members(tar))
         found = _find_dir(tmp, lambda d: (d / "music_wav").is_dir() and (d / "speech_wav").is_dir())
         if found is None:
             raise ValueError(
@@ -362,7 +362,7 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _safe_members(tar, archive: Path):
+def _safe_members(tar):
     """The members of ``tar``, refusing absolute paths, ``..`` and links (as the "data" filter does)."""
     import tarfile
 
