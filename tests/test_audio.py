@@ -330,3 +330,30 @@ def test_mp3_offset_read_matches_a_full_decode_quietly(shared_data, capfd):
     assert "part2_3_length" not in capfd.readouterr().err, (
         "libmpg123's seek message should be silenced"
     )
+
+
+# --------------------------------------------------------------------------- bad files named (issue 14)
+
+
+def test_truncated_wav_warns_with_both_lengths(tmp_path):
+    path = tmp_path / "cut.wav"
+    sf.write(path, np.zeros(2 * SR, np.float32), SR, subtype="PCM_16")
+    assert audio.truncation(path) is None
+    path.write_bytes(path.read_bytes()[: 44 + 2 * SR])  # 1 s of samples; the header says 2 s
+    why = audio.truncation(path)
+    assert why.startswith("truncated: the header says 2.00 s") and "holds 1.00 s" in why
+    assert "download it again" in why
+    with pytest.warns(UserWarning, match=r"cut\.wav: truncated: the header says 2\.00 s"):
+        assert len(audio.load(path, sr=SR)) == SR
+
+
+def test_text_file_named_mp3_is_not_a_recognised_audio_format(tmp_path, capfd):
+    path = tmp_path / "page.mp3"
+    path.write_text("<html><body>Not Found</body></html>\n")
+    with pytest.raises(audio.AudioError, match="page.mp3: not a recognised audio format"):
+        audio.load(path, sr=SR)
+    with pytest.raises(audio.AudioError, match="it is a text file"):
+        audio.duration(path)
+    err = capfd.readouterr().err
+    assert "mpg123" not in err and "Illegal Audio-MPEG-Header" not in err
+    assert "possibly a pipe" not in err

@@ -257,3 +257,56 @@ def test_example_audio_falls_back_to_a_demo_clip_of_the_right_kind(
     assert "unavailable (ConnectionError)" in capsys.readouterr().out
     with pytest.raises(ValueError, match="Unknown example"):
         datasets.example_audio("no-such-example")
+
+
+# ---------------------------------------------------------------- bad files named (issue 14)
+
+
+def test_gtzan_loader_flags_truncated_and_short_clips_and_keeps_the_reasons_start(tmp_path):
+    root = tmp_path / ("a-long-folder-name-" * 4) / "music_speech"
+    for sub, name in (("music_wav", "m.wav"), ("speech_wav", "s.wav"), ("speech_wav", "x.wav")):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        sf.write(root / sub / name, np.zeros(30 * 1000, np.float32), 1000, subtype="PCM_16")
+    cut = root / "music_wav" / "m.wav"
+    cut.write_bytes(cut.read_bytes()[: 44 + 2 * 1000 * 20])  # 20 s of the 30 s the header says
+    (root / "speech_wav" / "x.wav").write_bytes(b"RIFF" + bytes(range(256)) * 4)
+    with pytest.warns(UserWarning) as caught:
+        df = datasets.load_gtzan_music_speech(root)
+    text = " ".join(str(w.message) for w in caught)
+    assert "1 GTZAN clips are shorter than 29 s or truncated" in text
+    assert f"{cut} (truncated: the header says 30.00 s (30,000 frames)" in text
+    assert "holds 20.00 s (20,000 frames)" in text and "move" in text
+    assert f"{root / 'speech_wav' / 'x.wav'} (Error opening" in text  # the reason's start
+    assert len(df) == 2 and df.attrs["short"] and len(df.attrs["skipped"]) == 1
+
+
+def _annotations(n: int = 3) -> str:
+    rows = [[i, *([0] * 188), f"0/clip-{i}.mp3"] for i in range(n)]
+    return pd.DataFrame(rows, columns=["clip_id", *datasets.TAGS_188, "mp3_path"]).to_csv(
+        sep="\t", index=False
+    )
+
+
+def test_mtat_annotations_with_only_a_header_say_truncated(tmp_path):
+    (tmp_path / "annotations_final.csv").write_text(_annotations().splitlines()[0] + "\n")
+    with pytest.raises(ValueError, match="has its header but no rows.*looks truncated"):
+        datasets.load_magnatagatune(tmp_path, drop_missing=False)
+
+
+def test_mtat_annotations_cut_in_the_last_row_name_the_line(tmp_path):
+    text = _annotations(3)
+    (tmp_path / "annotations_final.csv").write_text(text[: text.rindex("\t0\t0\t") + 3])
+    with pytest.raises(ValueError) as info:
+        datasets.load_magnatagatune(tmp_path, drop_missing=False)
+    msg = str(info.value)
+    assert "annotations_final.csv, line 4, column" in msg and "found ''" in msg
+    assert "the last line, so the file looks truncated" in msg
+    assert "bash download_datasets.sh magnatagatune" in msg
+
+
+def test_read_only_data_folder_says_to_set_musicdl_data(monkeypatch):
+    # /proc refuses new folders even to root: a data folder nobody can write into
+    monkeypatch.setenv("MUSICDL_DATA", "/proc/musicdl-data")
+    with pytest.raises(OSError, match="set MUSICDL_DATA to a writable folder") as info:
+        datasets.locate("gtzan_music_speech", mode="demo", quick=True)
+    assert "/proc/musicdl-data" in str(info.value)

@@ -234,3 +234,67 @@ def test_workers_do_not_import_tensorflow(wavs):
 def _modules_loaded(path):
     audio.load(path, sr=SR)
     return np.array([m in sys.modules for m in ("numpy", "tensorflow", "keras")], dtype=np.int8)
+
+
+def test_read_only_cache_gives_one_warning_and_no_cache(wavs, recwarn):
+    paths, _, counter, _ = wavs
+    res = features.extract(
+        paths,
+        counting_rms,
+        n_jobs=1,
+        cache_dir="/proc/musicdl-cache",  # refuses new folders even to root
+        progress=False,
+        counter_dir=str(counter),
+    )
+    assert res.features.shape == (5, 2)
+    messages = [str(w.message) for w in recwarn]
+    assert len(messages) == 1, messages
+    assert "not writable" in messages[0] and "caching is off" in messages[0]
+    assert "MUSICDL_DATA" in messages[0]
+
+
+@pytest.mark.slow
+def test_workers_exit_soon_after_the_parent_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    script = f"""
+import sys, time
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from utils import features
+import test_features as t
+features.extract([str(i) for i in range(40)], t.slow_pid, n_jobs=2, cache_dir=False,
+                 progress=False, folder={str(pids)!r})
+"""
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parent.parent)
+    deadline = time.time() + 60
+    while len(os.listdir(pids)) < 2 and time.time() < deadline:
+        time.sleep(0.2)
+    workers = {int(p) for p in os.listdir(pids)}
+    assert workers and parent.pid not in workers
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.time() + 15  # loky alone keeps them for minutes
+    while time.time() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.5)
+    assert not any(_alive(pid) for pid in workers), "worker processes outlived their parent"
+
+
+def slow_pid(path, *, folder):
+    """Records the worker's pid, then takes a while."""
+    import time
+
+    (Path(folder) / str(os.getpid())).touch()
+    time.sleep(0.5)
+    return np.zeros(1, np.float32)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -33,6 +33,7 @@ __all__ = [
     "AudioError",
     "load",
     "duration",
+    "truncation",
     "segment",
     "center_crop",
     "stft_magnitude",
@@ -97,6 +98,7 @@ def load(path, *, sr, mono=True, offset=0.0, duration=None) -> np.ndarray:
         )
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes); delete it or download it again.")
+    _refuse_text(path)
     if offset < 0 or (duration is not None and duration <= 0):
         raise ValueError(
             f"offset must be >= 0 and duration > 0 (or None), found offset={offset}, duration={duration}"
@@ -109,6 +111,9 @@ def load(path, *, sr, mono=True, offset=0.0, duration=None) -> np.ndarray:
             + (f" after offset={offset} s" if offset else "")
             + " (the file holds 0 frames or is shorter than the offset)."
         )
+    short = truncation(path)
+    if short:
+        warnings.warn(f"{path}: {short}", stacklevel=2)
     if not np.all(np.isfinite(y)):
         raise AudioError(f"{path}: decoded samples contain NaN or infinity; the file is corrupt.")
     if mono:
@@ -141,6 +146,8 @@ def duration(path, *, exact: bool | None = None) -> float:
 
     Raises
     ------
+    AudioError
+        When the file is text (an error page, a csv), not audio.
     soundfile.LibsndfileError, OSError
         When the file is missing, empty or not audio.
 
@@ -151,6 +158,8 @@ def duration(path, *, exact: bool | None = None) -> float:
     """
     import soundfile as sf
 
+    if Path(path).is_file():
+        _refuse_text(Path(path))
     path = str(path)
     if exact is None:
         exact = path.lower().endswith(".mp3")
@@ -162,6 +171,72 @@ def duration(path, *, exact: bool | None = None) -> float:
         # "part2_3_length too large" errors and decode wrongly.
         n = len(f.read(f.frames + 10 * f.samplerate, dtype="int16", always_2d=True))
         return n / f.samplerate
+
+
+def truncation(path) -> str | None:
+    """What is wrong when a WAV file's header promises more audio than the file holds.
+
+    A download or copy cut short leaves a header that states the full length; libsndfile
+    then reads only the samples that are there, silently. This compares the two.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An audio file; only WAV headers state a length to compare.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"truncated: the header says 30.00 s (661,500 frames) but the file holds
+        12.34 s (272,097 frames); delete it and download it again"``; ``None`` when the
+        lengths agree or the format states none.
+
+    Example
+    -------
+    >>> truncation("data/gtzan_music_speech/music_speech/music_wav/bagpipe.wav")  # doctest: +SKIP
+    """
+    import re
+
+    import soundfile as sf
+
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) not in (b"RIFF", b"RF64"):
+                return None
+        with sf.SoundFile(str(path)) as f:
+            info, frames, sr, width = f.extra_info, f.frames, f.samplerate, f.channels
+            subtype = f.subtype
+    except Exception:  # noqa: BLE001 - unreadable files are reported by whoever reads them
+        return None
+    m = re.search(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", info, re.MULTILINE)
+    bits = {"PCM_U8": 8, "PCM_S8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32}
+    if not m or subtype not in bits and subtype != "DOUBLE":
+        return None
+    declared = int(m.group(1)) // (width * bits.get(subtype, 64) // 8)
+    if declared <= frames:
+        return None
+    return (
+        f"truncated: the header says {declared / sr:.2f} s ({declared:,} frames) but the file "
+        f"holds {frames / sr:.2f} s ({frames:,} frames); delete it and download it again"
+    )
+
+
+def _refuse_text(path: Path) -> None:
+    """AudioError when ``path`` holds text (an HTML error page, a csv) rather than audio."""
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if b"\x00" in head:
+        return
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if text and all(c.isprintable() or c in "\r\n\t" for c in text):
+        shown = text.strip().splitlines()[0][:40] if text.strip() else ""
+        raise AudioError(
+            f"{path}: not a recognised audio format: it is a text file (it starts with {shown!r}), "
+            "not wav, flac, ogg or mp3. Delete it and download it again."
+        )
 
 
 def _read_soundfile(path: Path, offset: float, duration):
@@ -185,6 +260,8 @@ def _read_soundfile(path: Path, offset: float, duration):
         return y.T, native_sr
     except Exception as sf_error:  # noqa: BLE001 - any decoder failure becomes an AudioError
         reason = f"{type(sf_error).__name__}: {sf_error}"
+        if "not a regular file" in str(sf_error):  # what libsndfile says of an unknown format
+            reason = "not a recognised audio format"
     # Fall back to audioread via librosa for formats libsndfile does not know (m4a, ...).
     try:
         import librosa

@@ -34,6 +34,7 @@ from .layouts import (
     CLIP_INFO_FILE,
     DATASETS,
     GTZAN_CLASSES,
+    GTZAN_MIN_SECONDS,
     MTAT_MIN_DURATION,
     SPLIT_FOLDERS,
     TAGS_188,
@@ -62,6 +63,7 @@ __all__ = [
     "TAG_GROUPS",
     "read_table",
     "warn_files",
+    "reason",
     # format facts, defined in utils.layouts and re-exported for the loaders' users
     "DATASETS",
     "real_path",
@@ -129,6 +131,9 @@ def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> 
     FileNotFoundError
         When ``mode="real"`` and the real dataset is missing; the message gives the command
         that downloads it.
+    OSError
+        When the demo data cannot be written (a read-only data folder); the message says to
+        set ``MUSICDL_DATA`` to a writable folder.
 
     Example
     -------
@@ -156,7 +161,14 @@ def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> 
             f"{ds.title}: no real data in {real}; "
             f"generating the {variant}demo dataset in {path} (first use only)"
         )
-        demo.generate(path.parent, quick=quick, datasets=(name,))
+        try:
+            demo.generate(path.parent, quick=quick, datasets=(name,))
+        except OSError as err:
+            raise type(err)(
+                f"Could not write the demo data into {path}: {err.strerror or err}. The data "
+                f"folder {config.data_dir()} must be writable: set MUSICDL_DATA to a writable "
+                f"folder, e.g. MUSICDL_DATA=~/musicdl-data, and run this again."
+            ) from None
     return path, "demo"
 
 
@@ -182,6 +194,19 @@ def warn_files(what: str, paths: list, *, limit: int = 10) -> None:
     shown = ", ".join(str(p) for p in paths[:limit])
     more = f" and {len(paths) - limit} more" if len(paths) > limit else ""
     warnings.warn(f"{len(paths)} {what}: {shown}{more}", stacklevel=3)
+
+
+def reason(err: BaseException, *, limit: int = 200) -> str:
+    """The first line of an error's message, shortened at its end (its start names the file).
+
+    Example
+    -------
+    >>> reason(ValueError("Error opening 'music_speech/x.wav': Format not recognised."), limit=30)
+    "Error opening 'music_speech..."
+    """
+    lines = str(err).strip().splitlines()
+    first = lines[0] if lines else type(err).__name__
+    return first if len(first) <= limit else first[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------
@@ -278,6 +303,9 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
         the data folder holding ``gtzan_music_speech/``.
     min_duration : float
         Clips shorter than this (seconds), e.g. truncated files, are reported and skipped.
+        Clips shorter than :data:`utils.layouts.GTZAN_MIN_SECONDS` (29 s; a real clip is
+        30 s) and WAV files whose header promises more than they hold are kept but named in
+        a warning, and listed in ``df.attrs["short"]``.
 
     Returns
     -------
@@ -302,7 +330,7 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
     import pandas as pd
 
     folder = _gtzan_folder(root).resolve()
-    rows, skipped, short = [], [], []
+    rows, skipped, short, flagged = [], [], [], []
     for sub, label in GTZAN_CLASSES.items():
         d = folder / sub
         if not d.is_dir():
@@ -311,15 +339,24 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
             try:
                 dur = audio.duration(p)
             except Exception as err:  # libsndfile raises several types for bad files
-                skipped.append(f"{p} ({str(err).splitlines()[0][-60:]})")
+                skipped.append(f"{p} ({reason(err)})")
                 continue
             if dur < min_duration:
                 short.append(f"{p} ({dur:.2f} s)")
                 continue
+            cut = audio.truncation(p)
+            if cut or dur < GTZAN_MIN_SECONDS:
+                flagged.append(f"{p} ({cut or f'{dur:.2f} s'})")
             rows.append((str(p), label, float(dur)))
+    fetch = DATASETS["gtzan_music_speech"].fetch_command
     warn_files("GTZAN files could not be read and were skipped", skipped)
     warn_files(
         f"GTZAN files are shorter than {min_duration} s (truncated?) and were skipped", short
+    )
+    warn_files(
+        f"GTZAN clips are shorter than {GTZAN_MIN_SECONDS:g} s or truncated (a clip is 30 s) and "
+        f"were kept; to repair, move {folder} away and run {fetch}",
+        flagged,
     )
     if not rows:
         raise FileNotFoundError(
@@ -329,6 +366,7 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
     df = pd.DataFrame(rows, columns=["path", "label", "duration"])
     df = df.sort_values(["label", "path"], kind="stable").reset_index(drop=True)
     df.attrs["skipped"] = skipped + short
+    df.attrs["short"] = flagged
     return df
 
 
@@ -451,10 +489,14 @@ def read_table(path, required, *, what: str):
     """
     import pandas as pd
 
+    fetch = DATASETS["magnatagatune"].fetch_command
     try:
         table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     except Exception as err:
-        raise ValueError(f"Could not parse {path} as a tab-separated {what} file: {err}") from None
+        raise ValueError(
+            f"Could not parse {path} as a tab-separated {what} file: {err}. Is it complete? "
+            f"Download it again with {fetch}."
+        ) from None
     missing = [c for c in required if c not in table.columns]
     if missing:
         found = ", ".join(map(repr, list(table.columns)[:8]))
@@ -467,8 +509,12 @@ def read_table(path, required, *, what: str):
             )
             + f"; a {what} file has tab-separated columns {', '.join(map(repr, list(required)[:4]))}, ...; "
             f"found {found}{', ...' if len(table.columns) > 8 else ''}. "
-            f"Is it the right file, complete and tab-separated? Download it again with "
-            f"{DATASETS['magnatagatune'].fetch_command}."
+            f"Is it the right file, complete and tab-separated? Download it again with {fetch}."
+        )
+    if table.empty:
+        raise ValueError(
+            f"{path} has its header but no rows: a {what} file lists one clip per line, so it "
+            f"looks truncated. Download it again with {fetch}."
         )
     return table
 
@@ -516,10 +562,8 @@ def load_magnatagatune(root, *, drop_missing: bool = True):
     try:
         clip_id = ann["clip_id"].astype(np.int64)
         tags = ann[list(TAGS_188)].astype(np.int8)
-    except ValueError as err:
-        raise ValueError(
-            f"{ann_path}: clip_id and the tag columns must be integers (tags 0/1): {err}"
-        ) from None
+    except ValueError:
+        _raise_bad_cell(ann, ann_path)
     df = pd.DataFrame({"clip_id": clip_id, "mp3_path": ann["mp3_path"].astype(str)})
     df["path"] = [str(folder / "mp3" / p) for p in df["mp3_path"]]
     df["folder"] = df["mp3_path"].str[:1]
@@ -551,6 +595,27 @@ def load_magnatagatune(root, *, drop_missing: bool = True):
     return df
 
 
+def _raise_bad_cell(ann, path) -> None:
+    """ValueError naming the first line and column of ``ann`` that is not an integer."""
+    for col in ["clip_id", *TAGS_188]:
+        values = [str(v) for v in ann[col]]
+        bad = [i for i, v in enumerate(values) if not v.strip().lstrip("-").isdigit()]
+        if bad:
+            i = bad[0]
+            last = i == len(ann) - 1
+            raise ValueError(
+                f"{path}, line {i + 2}, column {col!r}: expected an integer"
+                f"{' (tags are 0 or 1)' if col != 'clip_id' else ''}, found {values[i]!r}. "
+                + (
+                    "It is the last line, so the file looks truncated"
+                    if last
+                    else "The file is damaged"
+                )
+                + f": download it again with {DATASETS['magnatagatune'].fetch_command}."
+            ) from None
+    raise ValueError(f"{path}: clip_id and the tag columns must be integers (tags 0/1)")
+
+
 def clip_durations(df, *, n_jobs: int | None = None):
     """Decode every clip of ``df`` and return its exact length.
 
@@ -580,7 +645,7 @@ def clip_durations(df, *, n_jobs: int | None = None):
         try:
             return audio.duration(p), None
         except Exception as err:
-            return np.nan, f"{p} ({str(err).splitlines()[0][-60:]})"
+            return np.nan, f"{p} ({reason(err)})"
 
     with ThreadPoolExecutor(max_workers=n_jobs or os.cpu_count() or 1) as pool:
         out = list(pool.map(one, df["path"]))

@@ -12,6 +12,7 @@ Command line (used by ``download_datasets.sh``)::
     python -m utils.download --where magnatagatune [--demo] [--quick]
     python -m utils.download --plan magnatagatune   # files to fetch: name, size, sha256, urls
     python -m utils.download --install magnatagatune
+    python -m utils.download --inspect magnatagatune FILE [--content-type TYPE]
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ __all__ = [
     "APPROX_BYTES",
     "sources",
     "downloads_dir",
+    "inspect_download",
     "install",
+    "INSTALLED_MARKER",
 ]
 
 
@@ -63,6 +66,9 @@ class SourceFile:
         archive's own integrity (when it is unpacked) are checked.
     note : str
         Where the checksum comes from, or why there is none.
+    min_size : int or None
+        Where the exact size is unknown: a size in bytes the real file surely exceeds, so
+        that an error page or a login page saved under the file's name is caught.
     """
 
     name: str
@@ -70,6 +76,7 @@ class SourceFile:
     size: int | None = None
     sha256: str | None = None
     note: str = ""
+    min_size: int | None = None
 
 
 _MTAT_MIRRORS = (
@@ -96,14 +103,18 @@ SOURCES = {
         SourceFile(
             name,
             tuple(f"{mirror}/{name}" for mirror in _MTAT_MIRRORS),
-            note="no published checksum; the zip archive's own CRCs are checked when it is unpacked",
+            note="no published size or checksum; a lower bound on the size is checked after the "
+            "download, the zip archive's own CRCs when it is unpacked",
+            min_size=min_size,
         )
-        for name in (
-            "annotations_final.csv",
-            "clip_info_final.csv",
-            "mp3.zip.001",
-            "mp3.zip.002",
-            "mp3.zip.003",
+        # Lower bounds: 25,863 rows of 188 tags (2 bytes each) and more; the mp3 parts hold
+        # about 3 GB together.
+        for name, min_size in (
+            ("annotations_final.csv", 5_000_000),
+            ("clip_info_final.csv", 1_000_000),
+            ("mp3.zip.001", 100_000_000),
+            ("mp3.zip.002", 100_000_000),
+            ("mp3.zip.003", 100_000_000),
         )
     ),
 }
@@ -149,7 +160,12 @@ def sources(name: str) -> tuple:
         if name in table:
             return tuple(
                 SourceFile(
-                    f["name"], tuple(f["urls"]), f.get("size"), f.get("sha256"), f.get("note", "")
+                    f["name"],
+                    tuple(f["urls"]),
+                    f.get("size"),
+                    f.get("sha256"),
+                    f.get("note", ""),
+                    f.get("min_size"),
                 )
                 for f in table[name]
             )
@@ -162,10 +178,72 @@ def downloads_dir(name: str) -> Path:
 
 
 def _need_bytes(name: str) -> int:
-    known = sum(2 * f.size for f in sources(name) if f.size)  # the download and its unpacked copy
+    files = sources(name)
+    known = sum(2 * f.size for f in files if f.size)  # the download and its unpacked copy
     if os.environ.get(SOURCES_ENV) or known:
-        return known + 1_000_000
-    return APPROX_BYTES[layouts.dataset(name).name]
+        need = known + 1_000_000
+    else:
+        need = APPROX_BYTES[layouts.dataset(name).name]
+    dl = downloads_dir(name)  # what is already downloaded needs no more space
+    have = sum(
+        (dl / n).stat().st_size
+        for f in files
+        for n in (f.name, f.name + ".part")
+        if (dl / n).is_file()
+    )
+    return max(need - have, 1_000_000)
+
+
+#: How the first bytes of a web page (a captive portal's login page, an error page) begin.
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--")
+
+
+def inspect_download(
+    path, *, min_size: int | None = None, content_type: str | None = None
+) -> str | None:
+    """Why a downloaded file is surely not the file asked for, or ``None`` when nothing says so.
+
+    Hotel and conference networks answer every address with their login page (status 200)
+    until the user logs in; without a known size or checksum that page would be saved under
+    the archive's name. This catches it by its content type and its first bytes.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The downloaded file.
+    min_size : int, optional
+        The real file is larger than this (:attr:`SourceFile.min_size`).
+    content_type : str, optional
+        The ``Content-Type`` the server sent, where known.
+
+    Returns
+    -------
+    str or None
+        A reason such as ``"a web page (HTML, content type text/html), not the file asked
+        for"``, or ``None``.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> page = Path(tempfile.mkdtemp()) / "mp3.zip.001"
+    >>> _ = page.write_text("<!DOCTYPE html><html><body>Please log in</body></html>")
+    >>> inspect_download(page)
+    "a web page (HTML: it starts with '<!DOCTYPE html><html><body>Please log in'), not the file asked for"
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        head = f.read(1024)
+    size = path.stat().st_size
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(_HTML_STARTS) and (b"<html" in start or b"<!doctype html" in start):
+        shown = head.strip()[:40].decode("utf-8", "replace")
+        return f"a web page (HTML: it starts with {shown!r}), not the file asked for"
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return f"a web page (content type {ctype}, {size:,} bytes), not the file asked for"
+    if min_size and size < min_size:
+        return f"only {size:,} bytes, but the real file is larger than {min_size:,} bytes"
+    return None
 
 
 # --------------------------------------------------------------------------------------
@@ -264,8 +342,8 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
         with tarfile.open(archive) as tar:
             if hasattr(tarfile, "data_filter"):
                 tar.extractall(tmp, filter="data")
-            else:  # pragma: no cover - Python < 3.11.4
-                tar.extractall(tmp)
+            else:  # Python < 3.11.4: the same refusals as the "data" filter, by hand
+                tar.extractall(tmp, members=_safe_members(tar))
         found = _find_dir(tmp, lambda d: (d / "music_wav").is_dir() and (d / "speech_wav").is_dir())
         if found is None:
             raise ValueError(
@@ -275,12 +353,30 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
         os.replace(found, real / "music_speech")
     except (tarfile.TarError, *_DAMAGED) as err:
         raise ValueError(
-            f"{archive} could not be unpacked ({err}); delete it and download it again."
+            f"{archive} could not be unpacked ({err}); delete it and download it again "
+            f"({layouts.DATASETS['gtzan_music_speech'].fetch_command})."
         ) from None
     except OSError as err:
         raise _write_failed(err, into=real.parent, downloads=downloads) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _safe_members(tar):
+    """The members of ``tar``, refusing absolute paths, ``..`` and links (as the "data" filter does)."""
+    import tarfile
+
+    for m in tar.getmembers():
+        parts = m.name.replace("\\", "/").split("/")
+        if m.name.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts:
+            raise tarfile.TarError(f"member {m.name!r} would be written outside the target folder")
+        if m.issym() or m.islnk():
+            raise tarfile.TarError(
+                f"member {m.name!r} is a link, which a dataset archive never holds"
+            )
+        if not (m.isfile() or m.isdir()):
+            raise tarfile.TarError(f"member {m.name!r} is a device or pipe, not a file")
+        yield m
 
 
 def _unlink_member(tmp: Path, member: str) -> None:
@@ -292,44 +388,98 @@ def _unlink_member(tmp: Path, member: str) -> None:
             target.unlink()
 
 
+#: Written into the MTAT folder as the last step of :func:`install`: a finished install.
+INSTALLED_MARKER = ".installed"
+
+
+def _tolerated(n: int) -> int:
+    """How many of ``n`` mp3 files may be damaged or missing (the release has a few bad ones)."""
+    return max(10, n // 100)
+
+
+def _missing_mp3(mp3: Path, mp3_paths) -> list:
+    return [p for p in mp3_paths if not (mp3 / p).is_file()]
+
+
+def _mtat_complete(real: Path) -> bool:
+    """True when MTAT in ``real`` was installed by :func:`install` or holds every listed mp3."""
+    if (real / INSTALLED_MARKER).is_file():
+        return True
+    ann = real / layouts.ANNOTATION_FILE
+    try:
+        rows = datasets.read_table(ann, ("mp3_path",), what="MTAT annotations")["mp3_path"]
+    except (ValueError, OSError):
+        return False
+    return len(_missing_mp3(real / "mp3", rows)) <= _tolerated(len(rows))
+
+
+def _read_download(path: Path, required, *, what: str):
+    """``datasets.read_table`` for a file in the downloads folder: say to delete it when bad."""
+    try:
+        return datasets.read_table(path, required, what=what)
+    except ValueError as err:
+        raise ValueError(
+            f"{err} The bad file is the download {path}: delete it, then run "
+            f"{layouts.DATASETS['magnatagatune'].fetch_command} (which skips files already "
+            f"downloaded, so it must be deleted first)."
+        ) from None
+
+
 def _install_mtat(real: Path, downloads: Path) -> None:
+    fetch = layouts.DATASETS["magnatagatune"].fetch_command
     parts = sorted(downloads.glob("mp3.zip.[0-9][0-9][0-9]"))
     csvs = [downloads / layouts.CLIP_INFO_FILE, downloads / layouts.ANNOTATION_FILE]
     absent = [str(p) for p in csvs if not p.is_file()] + (
         [] if parts else [str(downloads / "mp3.zip.001")]
     )
     if absent:
-        raise FileNotFoundError(
-            f"Expected the downloaded files {', '.join(absent)}; "
-            f"run {layouts.DATASETS['magnatagatune'].fetch_command}"
-        )
-    datasets.read_table(
+        raise FileNotFoundError(f"Expected the downloaded files {', '.join(absent)}; run {fetch}")
+    for f in [*csvs, *parts]:
+        why = inspect_download(f)
+        if why:
+            raise ValueError(f"{f} is {why}: delete it, then run {fetch} again.")
+    ann = _read_download(
         downloads / layouts.ANNOTATION_FILE,
         ("clip_id",) + layouts.TAGS_188 + ("mp3_path",),
         what="MTAT annotations",
     )
-    datasets.read_table(
+    _read_download(
         downloads / layouts.CLIP_INFO_FILE, layouts.CLIP_INFO_COLUMNS, what="MTAT clip information"
     )
+    expected = list(ann["mp3_path"])
     mp3 = real / "mp3"
+    if mp3.is_dir() and not (real / INSTALLED_MARKER).is_file():
+        missing = _missing_mp3(mp3, expected)
+        if len(missing) > _tolerated(len(expected)):
+            raise FileExistsError(
+                f"{mp3} exists but is not a finished install: it lacks {len(missing):,} of the "
+                f"{len(expected):,} mp3 files that {layouts.ANNOTATION_FILE} lists (first: "
+                f"{missing[0]}). Move it away (it is not deleted automatically), then run {fetch} "
+                f"again; the downloads in {downloads} are fine and are kept."
+            )
     try:
         real.mkdir(parents=True, exist_ok=True)
         if not mp3.is_dir():
-            _unpack_mp3(parts, real / ".mp3.unpacking", mp3, downloads=downloads)
+            _unpack_mp3(parts, real / ".mp3.unpacking", mp3, downloads=downloads, expected=expected)
         for src in csvs:  # the annotations file is the dataset's marker: it goes last
             part = real / (src.name + ".copying")
             shutil.copyfile(src, part)
             os.replace(part, real / src.name)
+        missing = _missing_mp3(mp3, expected)
+        (real / INSTALLED_MARKER).write_text(
+            f"clips {len(expected)}\nwithout mp3 {len(missing)}\n", encoding="utf-8"
+        )
     except OSError as err:
         raise _write_failed(err, into=real, downloads=downloads) from None
 
 
-def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path) -> None:
+def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path, expected: list) -> None:
     import zipfile
 
     if tmp.exists():
         shutil.rmtree(tmp)  # our own leftover from an interrupted run
     tmp.mkdir()
+    names = " + ".join(p.name for p in parts)
     try:
         joined = _Concatenated(parts)
         bad = []
@@ -339,32 +489,41 @@ def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path) -> None:
                 for m in members:
                     try:
                         zf.extract(m, tmp)
-                    except (
-                        zipfile.BadZipFile,
-                        *_DAMAGED,
-                    ) as err:  # a damaged member; a full disk is not
-                        _unlink_member(
-                            tmp, m.filename
-                        )  # extract leaves what it wrote before the CRC check
+                    except (zipfile.BadZipFile, *_DAMAGED) as err:  # damage; a full disk is not
+                        # extract leaves what it wrote before the CRC check
+                        _unlink_member(tmp, m.filename)
                         bad.append(f"{m.filename} ({err})")
         except zipfile.BadZipFile as err:
             raise ValueError(
-                f"{' + '.join(p.name for p in parts)} joined is not a valid zip archive ({err}); "
-                f"a part is probably incomplete: delete the parts in {downloads} and download again."
+                f"{names} joined is not a valid zip archive ({err}); a part is probably "
+                f"incomplete: delete {', '.join(str(p) for p in parts)} and download them again."
             ) from None
         finally:
             joined.close()
         datasets.warn_files("mp3 files in the archive are damaged and were not unpacked", bad)
-        if len(bad) > max(10, len(members) // 100):
+        if len(bad) > _tolerated(len(members)):
             raise ValueError(
-                f"{len(bad)} of {len(members)} archive members are damaged; delete the parts in {downloads} "
-                f"and download them again."
+                f"{len(bad)} of {len(members)} archive members are damaged; delete "
+                f"{', '.join(str(p) for p in parts)} and download them again."
             )
         found = _find_dir(tmp, lambda d: (d / "0").is_dir() or (d / "f").is_dir())
         if found is None:
             raise ValueError(
-                f"The mp3 archive holds no folders 0..f; is {parts[0]} the MTAT mp3.zip?"
+                f"The mp3 archive holds no folders 0..f; is {parts[0]} the MTAT mp3.zip? "
+                f"If not, delete {', '.join(str(p) for p in parts)} and download them again."
             )
+        missing = _missing_mp3(found, expected)
+        if len(missing) > len(bad) + _tolerated(len(expected)):
+            raise ValueError(
+                f"The mp3 archive ({names}) lacks {len(missing):,} of the {len(expected):,} mp3 "
+                f"files that {layouts.ANNOTATION_FILE} lists (first: {missing[0]}): a part is "
+                f"incomplete or from another release. Delete "
+                f"{', '.join(str(p) for p in parts)} and download them again."
+            )
+        datasets.warn_files(
+            f"clips of {layouts.ANNOTATION_FILE} have no mp3 file in the archive",
+            [m for m in missing if not any(b.startswith(m + " (") for b in bad)],
+        )
         os.replace(found, mp3)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -408,13 +567,21 @@ def install(name: str, *, downloads=None) -> Path:
     """
     ds = layouts.dataset(name)
     real = layouts.real_path(name)
-    if layouts.is_present(real, name):
+    if _installed(name):
         return real
     downloads = Path(downloads) if downloads else downloads_dir(name)
     {"gtzan_music_speech": _install_gtzan, "magnatagatune": _install_mtat}[ds.name](real, downloads)
     if not layouts.is_present(real, name):  # pragma: no cover - defensive
         raise RuntimeError(f"Installing {ds.title} finished but {real / ds.marker} is missing.")
     return real
+
+
+def _installed(name: str) -> bool:
+    """The real dataset is present and, for MTAT, its mp3 folder is complete."""
+    real = layouts.real_path(name)
+    if not layouts.is_present(real, name):
+        return False
+    return name != "magnatagatune" or _mtat_complete(real)
 
 
 def _manual(name: str) -> str:
@@ -437,6 +604,62 @@ def _manual(name: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _check_gtzan(real: Path) -> list:
+    """Problems of the installed GTZAN Music/Speech (prints the counts)."""
+    df = datasets.load_gtzan_music_speech(real)
+    counts = df["label"].value_counts().to_dict()
+    found = {label: counts.get(label, 0) for label in layouts.GTZAN_CLIPS}
+    print(
+        f"gtzan_music_speech: {found['music']} music + {found['speech']} speech clips in {real} "
+        f"(expected {layouts.GTZAN_CLIPS['music']} + {layouts.GTZAN_CLIPS['speech']})"
+    )
+    problems = [
+        f"{want - found[label]} {label} clips are missing"
+        for label, want in layouts.GTZAN_CLIPS.items()
+        if found[label] < want
+    ]
+    short = df[df["duration"] < layouts.GTZAN_MIN_SECONDS]
+    if len(short):
+        problems.append(
+            f"{len(short)} clips are shorter than {layouts.GTZAN_MIN_SECONDS:g} s (truncated), e.g. "
+            f"{short['path'].iloc[0]} ({short['duration'].iloc[0]:.2f} s)"
+        )
+    if df.attrs.get("skipped"):
+        problems.append(f"{len(df.attrs['skipped'])} files could not be read or were skipped")
+    return problems
+
+
+def _check_mtat(real: Path) -> list:
+    """Problems of the installed MagnaTagATune (prints the counts)."""
+    df = datasets.load_magnatagatune(real, drop_missing=False)
+    min_bytes = int(layouts.MTAT_MIN_DURATION * layouts.MTAT_BITRATE / 8 / 2)
+    small = [
+        f"{p} ({os.stat(p).st_size:,} bytes)"
+        for p in df["path"]
+        if os.path.isfile(p) and 0 < os.stat(p).st_size < min_bytes
+    ]
+    missing = df.attrs["missing"]
+    print(
+        f"magnatagatune: {len(df):,} clips in {real} (expected {layouts.MTAT_CLIPS:,}), "
+        f"{len(missing):,} without usable mp3, {len(small):,} mp3 files under {min_bytes:,} bytes"
+    )
+    problems = []
+    if len(df) != layouts.MTAT_CLIPS:
+        problems.append(
+            f"{layouts.ANNOTATION_FILE} has {len(df):,} clips, expected {layouts.MTAT_CLIPS:,}"
+        )
+    if len(missing) + len(small) > 10:  # the original release has a few empty files
+        problems.append(
+            f"{len(missing):,} clips have no usable mp3 file"
+            + (f" (e.g. {missing[0]})" if missing else "")
+            + f" and {len(small):,} mp3 files are too short to hold a 29 s clip"
+            + (f" (e.g. {small[0]})" if small else "")
+        )
+    elif small:
+        print(f"  note: {len(small)} mp3 files are unusually small: {', '.join(small)}")
+    return problems
+
+
 def _check() -> int:
     problems = 0
     for name, ds in layouts.DATASETS.items():
@@ -449,22 +672,22 @@ def _check() -> int:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                if name == "gtzan_music_speech":
-                    df = datasets.load_gtzan_music_speech(real)
-                    counts = df["label"].value_counts().to_dict()
-                    music, speech = counts.get("music", 0), counts.get("speech", 0)
-                    print(f"{name}: OK, {music} music + {speech} speech clips in {real}")
-                else:
-                    df = datasets.load_magnatagatune(real, drop_missing=False)
-                    print(
-                        f"{name}: OK, {len(df)} clips, "
-                        f"{len(df.attrs['missing'])} without usable mp3, in {real}"
-                    )
+                found = _check_gtzan(real) if name == "gtzan_music_speech" else _check_mtat(real)
             for w in caught:
                 print(f"  warning: {w.message}")
         except (ValueError, FileNotFoundError) as err:
+            found = [str(err)]
+        if found:
             problems += 1
-            print(f"{name}: PROBLEM in {real}: {err}")
+            print(f"{name}: PROBLEM in {real}:")
+            for why in found:
+                print(f"  - {why}")
+            print(
+                f"  To repair: move {real} away (nothing is deleted automatically), then run "
+                f"{ds.fetch_command}"
+            )
+        else:
+            print(f"{name}: OK")
     return 1 if problems else 0
 
 
@@ -498,6 +721,15 @@ def _main(argv=None) -> int:
         "--install", metavar="NAME", help="unpack the downloaded files of NAME into place"
     )
     action.add_argument("--manual", metavar="NAME", help="print how to install NAME by hand")
+    action.add_argument(
+        "--inspect",
+        nargs=2,
+        metavar=("NAME", "FILE"),
+        help="exit 1 and say why when FILE, a download of NAME, is surely not the file asked for",
+    )
+    parser.add_argument(
+        "--content-type", default="", help="with --inspect: the Content-Type the server sent"
+    )
     parser.add_argument("--demo", action="store_true", help="with --where: the demo copy")
     parser.add_argument(
         "--quick", action="store_true", help="with --where --demo: the quick demo copy"
@@ -532,7 +764,7 @@ def _main(argv=None) -> int:
                 else layouts.real_path(args.where)
             )
         elif args.present:
-            return 0 if layouts.is_present(layouts.real_path(args.present), args.present) else 1
+            return 0 if _installed(args.present) else 1
         elif args.downloads:
             print(downloads_dir(args.downloads))
         elif args.plan:
@@ -544,6 +776,18 @@ def _main(argv=None) -> int:
             print(f"{args.install}: installed in {install(args.install)}")
         elif args.manual:
             print(_manual(args.manual))
+        elif args.inspect:
+            name, path = args.inspect
+            stem = Path(path).name.removesuffix(".part")
+            expected = next((f for f in sources(name) if f.name == stem), None)
+            why = inspect_download(
+                path,
+                min_size=expected.min_size if expected else None,
+                content_type=args.content_type,
+            )
+            if why:
+                print(why)
+                return 1
     except (ValueError, OSError) as err:  # OSError includes FileNotFoundError, FileExistsError
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -174,6 +174,23 @@ def _save_atomic(target: Path, array: np.ndarray) -> None:
         raise
 
 
+def _cache_writable(folder: Path) -> bool:
+    """True when cache files can be written into ``folder``; else one warning, and False."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        return True
+    except OSError as err:
+        warnings.warn(
+            f"the feature cache folder {folder} is not writable ({err.strerror or err}); caching "
+            f"is off for this run, so features are computed every time. Set MUSICDL_DATA to a "
+            f"writable folder, or pass cache_dir=False to compute without a cache.",
+            stacklevel=3,
+        )
+        return False
+
+
 def _load_cached(target: Path):
     try:
         return np.load(target, allow_pickle=False)
@@ -265,6 +282,7 @@ def extract(
 
     results: list = [None] * len(paths)  # ("ok", array) / ("error", reason)
     targets: list = [None] * len(paths)
+    writable = use_cache and _cache_writable(_cache_file(cache_dir, fn, "probe").parent)
     todo = []
     for i, p in enumerate(paths):
         if use_cache:
@@ -280,7 +298,7 @@ def extract(
         results_todo = _compute(
             fn,
             [paths[i] for i in todo],
-            [targets[i] for i in todo],
+            [targets[i] if writable else None for i in todo],
             params,
             n_jobs=n_jobs,
             desc=desc or getattr(fn, "__name__", "features"),
@@ -288,12 +306,17 @@ def extract(
             n_total=len(paths),
             n_cached=n_cached,
         )
+        cache_errors = []
         for i, (res, cache_error) in zip(todo, results_todo):
             results[i] = res
             if cache_error:
-                warnings.warn(
-                    f"could not write the feature cache {targets[i]}: {cache_error}", stacklevel=2
-                )
+                cache_errors.append(f"{targets[i]} ({cache_error})")
+        if cache_errors:
+            warnings.warn(
+                f"could not write {len(cache_errors)} feature cache files, e.g. {cache_errors[0]}; "
+                "those files are computed again next time. Check the free disk space there.",
+                stacklevel=2,
+            )
 
     ok = [i for i, r in enumerate(results) if r[0] == "ok"]
     failed = [(paths[i], results[i][1]) for i, r in enumerate(results) if r[0] == "error"]
@@ -364,7 +387,10 @@ def _compute(fn, paths, targets, params, *, n_jobs, desc, progress, n_total, n_c
         # loky worker processes (not threads: decoding and NumPy code hold the GIL in
         # places); they import only what ``fn`` needs (NumPy, librosa), never TensorFlow.
         gen = Parallel(
-            n_jobs=workers, backend="loky", return_as="generator_unordered", batch_size=1
+            n_jobs=workers,
+            backend="loky",
+            return_as="generator_unordered",
+            batch_size=1,
         )(delayed(_indexed)(i, fn, paths[i], params, targets[i]) for i in order)
         for i, res in gen:
             out[i] = res
@@ -375,7 +401,34 @@ def _compute(fn, paths, targets, params, *, n_jobs, desc, progress, n_total, n_c
 
 
 def _indexed(i, fn, path, params, target):
+    _exit_with_parent()
     return i, _run_one(fn, path, params, target)
+
+
+_WATCHING_PARENT = False
+
+
+def _exit_with_parent() -> None:
+    """In a worker process: exit within a second of the parent process dying.
+
+    loky keeps an idle worker for 300 s and then waits 30 s more for the parent, so workers
+    of a killed notebook kernel would go on using memory and CPU for minutes.
+    """
+    global _WATCHING_PARENT
+    if _WATCHING_PARENT:
+        return
+    _WATCHING_PARENT = True
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 # --------------------------------------------------------------------------- per-file functions

@@ -28,7 +28,8 @@ from . import config
 # fmt: off
 __all__ = [
     "Dataset", "DATASETS", "dataset", "real_path", "demo_path", "is_present", "GTZAN_CLASSES",
-    "GTZAN_SR", "GTZAN_SECONDS", "MTAT_SR", "MTAT_MIN_DURATION", "MTAT_FOLDERS", "SPLIT_FOLDERS",
+    "GTZAN_SR", "GTZAN_SECONDS", "GTZAN_CLIPS", "GTZAN_MIN_SECONDS", "MTAT_SR", "MTAT_CLIPS",
+    "MTAT_BITRATE", "MTAT_MIN_DURATION", "MTAT_FOLDERS", "SPLIT_FOLDERS",
     "ANNOTATION_FILE", "CLIP_INFO_FILE", "CLIP_INFO_COLUMNS", "TAGS_188", "TOP50_TAGS",
 ]
 # fmt: on
@@ -117,12 +118,20 @@ GTZAN_CLASSES = {"music_wav": "music", "speech_wav": "speech"}
 #: Sample rate (Hz) and clip length (s) of GTZAN Music/Speech.
 GTZAN_SR = 22050
 GTZAN_SECONDS = 30.0
+#: Clips per class of the real GTZAN Music/Speech.
+GTZAN_CLIPS = {"music": 64, "speech": 64}
+#: A real GTZAN clip shorter than this (seconds) is truncated.
+GTZAN_MIN_SECONDS = 29.0
 
 
 # MagnaTagATune
 
 #: Sample rate (Hz) of the MTAT mp3 clips.
 MTAT_SR = 16000
+#: Bit rate (bit/s) of the MTAT mp3 clips: a 29 s clip is about 116 kB.
+MTAT_BITRATE = 32000
+#: Clips (rows of ``annotations_final.csv``, mp3 files) of the real MTAT.
+MTAT_CLIPS = 25_863
 #: Shortest clip (seconds) the standard top-50 split keeps (Lee et al. 2017; Won et al. 2020).
 MTAT_MIN_DURATION = 29.1
 #: The 16 audio folders of MTAT, in order.
