@@ -420,7 +420,9 @@ def fetch_examples(*, folder=None) -> list[Path]:
     Raises
     ------
     OSError
-        When a download fails: the message names the file and where to put a copy.
+        When librosa's server can't be reached (tried once per session, with a timeout of
+        :data:`NETWORK_TIMEOUT` seconds) or a download fails: the message says where to put
+        a copy.
     """
     import pooch
 
@@ -433,6 +435,12 @@ def fetch_examples(*, folder=None) -> list[Path]:
             paths.append(cached)
             continue
         file_name = index[name]["path"] + ".ogg"
+        offline = _network_failure()
+        if offline:  # probed once per session: no wait per file
+            raise OSError(
+                f"Could not reach {LIBROSA_DATA_URL} ({offline}). The notebooks use demo clips "
+                f"instead; to have the recordings, run `make data` online or put them in {folder}."
+            )
         try:
             path = pooch.retrieve(
                 LIBROSA_DATA_URL + file_name,
