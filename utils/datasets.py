@@ -245,9 +245,6 @@ class ExampleClip:
     recording: bool
     title: str
 
-    def __fspath__(self) -> str:
-        return str(self.path)
-
 
 def _librosa_index() -> tuple[dict, dict]:
     """The example index (key -> file stem, description) and sha256 sums of librosa.
