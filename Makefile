@@ -42,8 +42,9 @@ lint: setup  ## ruff: pyflakes, pycodestyle, import order and docstrings, notebo
 lab: setup  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
-data: setup  ## download the real datasets (GTZAN Music/Speech, MagnaTagATune) into data/
+data: setup  ## download the real datasets (GTZAN Music/Speech, MagnaTagATune) and librosa's examples into data/
 	PYTHON=$(PY) bash download_datasets.sh all
+	$(PY) -c "from utils import datasets; datasets.fetch_examples()"
 
 bench: setup  ## print the benchmark tables
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

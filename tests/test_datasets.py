@@ -230,33 +230,47 @@ def test_real_clips_in_awkward_formats_load(shared_data):
         assert audio.duration(clip) == pytest.approx(len(y) / sr, abs=1e-3)
 
 
-def test_example_audio_falls_back_to_a_demo_clip_of_the_right_kind(
+def test_example_clip_falls_back_to_a_distinct_demo_clip_of_the_right_kind(
     quick_gtzan, tmp_path, monkeypatch, capsys
 ):
     import librosa
 
     from utils import demo
 
+    calls = []
+
     def offline(name):
+        calls.append(name)
         raise ConnectionError(f"no network to fetch {name}")
 
     (tmp_path / "demo-quick").symlink_to(quick_gtzan, target_is_directory=True)
+    (tmp_path / "no-recordings").mkdir()
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
     monkeypatch.setenv("MUSICDL_DATASET", "demo")
     monkeypatch.setenv("MUSICDL_QUICK", "1")
+    monkeypatch.setenv("LIBROSA_DATA_DIR", str(tmp_path / "no-recordings"))
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # skip the probe: librosa.ex runs
+    monkeypatch.setitem(datasets._NETWORK, "failed", None)  # a fresh session
     monkeypatch.setattr(librosa, "ex", offline)
     genres = demo.music_genres(quick_gtzan / "gtzan_music_speech")
     assert len(genres) == demo.SIZES["quick"]["gtzan_per_class"]
 
-    speech = datasets.example_audio("libri1")
-    assert speech.parent.name == "speech_wav"
-    brahms, choice = datasets.example_audio("brahms"), datasets.example_audio("choice")
-    assert brahms.parent.name == choice.parent.name == "music_wav" and brahms != choice
-    if "classical" in genres.values():
-        assert genres[brahms.name] == "classical"
-    assert "unavailable (ConnectionError)" in capsys.readouterr().out
+    clips = {name: datasets.example_clip(name) for name in datasets.LIBROSA_EXAMPLES}
+    assert calls == ["trumpet"], "librosa.ex must be tried once per session, then never again"
+    assert not any(clip.recording for clip in clips.values())
+    music = [c.path for c in clips.values() if c.path.parent.name == "music_wav"]
+    speech = [c.path for c in clips.values() if c.path.parent.name == "speech_wav"]
+    assert len(music) == 8 and len(speech) == 3
+    assert len(set(music)) == 8 and len(set(speech)) == 3, "each example needs its own clip"
+    assert genres[clips["brahms"].path.name] == "classical"
+    assert genres[clips["choice"].path.name] == "electronic"
+    for name, clip in clips.items():
+        assert "stand-in" in clip.title and clip.path.name in clip.title
+        assert datasets.recording_title(name) not in clip.title
+        assert datasets.example_audio(name) == clip.path
+    assert "unavailable (download failed: ConnectionError)" in capsys.readouterr().out
     with pytest.raises(ValueError, match="Unknown example"):
-        datasets.example_audio("no-such-example")
+        datasets.example_clip("no-such-example")
 
 
 # ---------------------------------------------------------------- bad files named (issue 14)
@@ -310,3 +324,20 @@ def test_read_only_data_folder_says_to_set_musicdl_data(monkeypatch):
     with pytest.raises(OSError, match="set MUSICDL_DATA to a writable folder") as info:
         datasets.locate("gtzan_music_speech", mode="demo", quick=True)
     assert "/proc/musicdl-data" in str(info.value)
+
+
+def test_example_clip_finds_cached_recordings_without_the_network(
+    shared_data, monkeypatch, tmp_path
+):
+    import librosa
+
+    def no_network(name):
+        raise AssertionError(f"librosa.ex({name!r}) called although the recording is cached")
+
+    monkeypatch.setenv("LIBROSA_DATA_DIR", str(shared_data / "librosa" / "audio"))
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
+    monkeypatch.setattr(librosa, "ex", no_network)
+    clip = datasets.example_clip("brahms")
+    assert clip.recording and clip.title == "Brahms - Hungarian Dance #5"
+    assert clip.path.parent == shared_data / "librosa" / "audio"
+    assert audio.duration(clip.path) > 40  # the 46 s recording, not a 30 s demo clip

@@ -20,6 +20,8 @@ from . import psychoacoustics
 
 __all__ = [
     "STYLE",
+    "MAGNITUDE_CMAP",
+    "SIGNED_CMAP",
     "activation_functions",
     "confusion_matrix",
     "decision_boundary",
@@ -43,6 +45,12 @@ STYLE = {
     "figure.autolayout": True,
     "image.cmap": "magma",
 }
+
+
+#: Colour map of magnitudes, powers and dB (sequential): every spectrogram-like image.
+MAGNITUDE_CMAP = "magma"
+#: Colour map of signed data centred on 0 (diverging): MFCC, differences, wavelet phase.
+SIGNED_CMAP = "RdBu_r"
 
 
 def _apply_style():
@@ -101,7 +109,18 @@ _Y_LABELS = {
 
 
 def spectrogram(
-    S_db, *, sr, hop_length, y_axis="mel", ax=None, title=None, fmax=None, colorbar=True, unit="dB"
+    S_db,
+    *,
+    sr,
+    hop_length,
+    y_axis="mel",
+    ax=None,
+    title=None,
+    fmax=None,
+    colorbar=True,
+    unit="dB",
+    signed=False,
+    first_bin=0,
 ):
     """Plot a spectrogram in dB against time and frequency (``librosa.display.specshow``).
 
@@ -120,7 +139,12 @@ def spectrogram(
     colorbar : bool
         Add a colour bar labelled with ``unit``.
     unit : str
-        Label of the colour bar.
+        Label of the colour bar, with the unit (``"dB"``, ``"magnitude (linear)"``).
+    signed : bool
+        The values are signed around 0 (e.g. MFCC): a diverging colour map
+        (:data:`SIGNED_CMAP`) centred on 0; otherwise :data:`MAGNITUDE_CMAP`.
+    first_bin : int
+        With ``y_axis=None``: the number of the first row, for the tick labels.
 
     Returns
     -------
@@ -133,11 +157,21 @@ def spectrogram(
     import librosa.display
 
     ax = _axes(ax, (10, 3.5))
+    S_db = np.asarray(S_db)
     kw = {"fmax": fmax} if (fmax is not None and y_axis == "mel") else {}
+    if signed:
+        limit = float(np.abs(S_db).max()) or 1.0
+        kw.update(cmap=SIGNED_CMAP, vmin=-limit, vmax=limit)
+    else:
+        kw.update(cmap=MAGNITUDE_CMAP)
     img = librosa.display.specshow(
-        np.asarray(S_db), sr=sr, hop_length=hop_length, x_axis="time", y_axis=y_axis, ax=ax, **kw
+        S_db, sr=sr, hop_length=hop_length, x_axis="time", y_axis=y_axis, ax=ax, **kw
     )
     ax.set(xlabel="Time (s)", ylabel=_Y_LABELS.get(y_axis, "Bin") if y_axis else "Coefficient")
+    if y_axis is None:  # numbered rows (e.g. MFCC 1-19): label them
+        rows = np.arange(S_db.shape[0])
+        shown = rows[:: max(1, len(rows) // 10)]
+        ax.set_yticks(shown, [str(r + first_bin) for r in shown])
     if colorbar:
         cb = ax.figure.colorbar(img, ax=ax, format="%+2.0f" if unit == "dB" else None)
         cb.set_label(unit)

@@ -18,6 +18,7 @@ import numpy as np
 __all__ = [
     "SR_RP", "BARK_EDGES", "PHON_LEVELS", "RP_SEGMENT_SIZE", "RP_FFT_SIZE", "RP_N_MOD",
     "bark_bands", "spectral_masking", "db_to_phon", "phon_to_sone", "equal_loudness_contours",
+    "rp_loudness_contours",
     "modulation_frequencies", "sonogram", "rp_features", "rhythm_patterns",
     "statistical_spectrum_descriptor", "rhythm_histogram",
 ]
@@ -261,6 +262,29 @@ def equal_loudness_contours(phons, *, freqs=None):
     freqs = np.asarray(freqs, dtype=float)
     logf = np.log10(_ISO226_F)
     return freqs, np.stack([np.interp(np.log10(freqs), logf, row) for row in spl])
+
+
+def rp_loudness_contours():
+    """The equal-loudness contours that :func:`db_to_phon` (and so the rhythm patterns) use.
+
+    They are those of E. Pampalk's MA toolbox, as in Rauber et al. (2002) and the authors'
+    ``rp_extract``, at :data:`PHON_LEVELS` (3 to 100 phon); older than ISO 226:2003
+    (:func:`equal_loudness_contours`), which covers only 20 to 90 phon.
+
+    Returns
+    -------
+    freqs : np.ndarray [shape=(22,)]
+        Frequencies in Hz (31.6 Hz to 15.5 kHz).
+    spl : np.ndarray [shape=(6, 22)]
+        Sound pressure level in dB SPL of each contour of :data:`PHON_LEVELS`.
+
+    Example
+    -------
+    >>> f, spl = rp_loudness_contours()
+    >>> float(spl[2, list(f).index(1000)])  # the 40 phon contour at 1 kHz
+    40.0
+    """
+    return _LOUDNESS_FREQS.copy(), _LOUDNESS_DB.copy()
 
 
 def modulation_frequencies(n=RP_N_MOD) -> np.ndarray:

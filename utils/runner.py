@@ -98,9 +98,11 @@ print(", ".join(f"{r['package']} {r['installed']}" for r in versions))""",
     ),
     (
         "markdown",
-        "A fixed seed makes every run give the same numbers "
-        "(`config.set_seed` calls `keras.utils.set_random_seed`, "
-        "which seeds Python, NumPy and TensorFlow):",
+        "A fixed seed makes runs repeatable (`config.set_seed` calls "
+        "`keras.utils.set_random_seed`, which seeds Python, NumPy and TensorFlow): "
+        "on a CPU every run gives the same numbers; on a GPU some operations are not "
+        "deterministic, so the last digits may differ unless "
+        "`tf.config.experimental.enable_op_determinism()` is called, at some cost in speed:",
     ),
     ("code", "config.set_seed(42)"),
     (
