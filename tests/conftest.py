@@ -68,3 +68,9 @@ def quick_demo() -> Path:
     root = config.data_dir() / "demo-quick"
     demo.generate(root, quick=True, verbose=False)
     return root
+
+
+def pytest_collection_modifyitems(config, items):
+    """Start the slow notebook runs first, so that the parallel workers (pytest-xdist) share
+    the many short tests at the end instead of waiting on one long notebook."""
+    items.sort(key=lambda item: item.get_closest_marker("notebook") is None)
