@@ -250,3 +250,70 @@ def test_vote_and_mean_aggregation():
     np.testing.assert_allclose(vote, [2 / 3, 0.0])
     with pytest.raises(ValueError, match="method"):
         evaluation.clip_scores(scores, clips, method="median")
+
+
+# ------------------------------------------------------------------ tagging (notebooks 04-07)
+
+
+@pytest.mark.parametrize("bands,blocks", [(96, 4), (96, 5), (128, 4), (40, 3)])
+def test_compact_cnn_pools_frequency_to_one_band(bands, blocks):
+    model = models.compact_cnn((bands, 100), n_outputs=3, n_blocks=blocks, filters=4)
+    assert model.get_layer(f"conv{blocks}_pool").output.shape[1] == 1
+    assert model.output_shape == (None, 3)
+    assert model.get_layer("output").activation.__name__ == "softmax"
+
+
+def test_compact_cnn_multi_label_and_any_clip_length():
+    model = models.compact_cnn((96, None), n_outputs=50, output_activation="sigmoid", filters=4)
+    for frames in (60, 200):
+        y = model.predict(np.zeros((2, 96, frames), dtype=np.float32), verbose=0)
+        assert y.shape == (2, 50) and np.all((y > 0) & (y < 1))
+    with pytest.raises(ValueError, match="filters"):
+        models.compact_cnn((96, 100), n_blocks=4, filters=(8, 8))
+
+
+def _hand_made_scores(seed=0, n=60):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=n)
+    scores = np.round(0.4 * y + rng.random(n), 1)  # rounding makes ties, the tricky case
+    return y, scores
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_roc_auc_and_average_precision_match_scikit_learn(seed):
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    y, scores = _hand_made_scores(seed)
+    assert evaluation.roc_auc(y, scores) == pytest.approx(roc_auc_score(y, scores))
+    assert evaluation.average_precision(y, scores) == pytest.approx(
+        average_precision_score(y, scores)
+    )
+    assert (
+        evaluation.roc_auc([0, 1], [0.2, 0.9]) == 1.0
+        and evaluation.roc_auc([0, 1], [0.9, 0.2]) == 0.0
+    )
+    with pytest.raises(ValueError, match="both classes"):
+        evaluation.roc_auc([1, 1], [0.2, 0.3])
+
+
+def test_per_tag_scores_and_macro_means():
+    from sklearn.metrics import roc_auc_score
+
+    Y = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 0]])
+    S = np.array([[0.9, 0.2, 0.1], [0.3, 0.8, 0.4], [0.7, 0.6, 0.2], [0.1, 0.7, 0.3]])
+    df = evaluation.per_tag_scores(Y, S, tags=["rock", "piano", "never"])
+    assert df.loc["rock", "roc_auc"] == 1.0 and np.isnan(df.loc["never", "roc_auc"])
+    assert df.attrs["macro_roc_auc"] == pytest.approx(
+        np.mean([roc_auc_score(Y[:, j], S[:, j]) for j in (0, 1)])
+    )
+
+
+def test_per_class_report_matches_scikit_learn():
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    rng = np.random.default_rng(3)
+    y_true, y_pred = rng.integers(0, 4, size=80), rng.integers(0, 4, size=80)
+    report = evaluation.per_class_report(y_true, y_pred, labels=["a", "b", "c", "d"])
+    np.testing.assert_allclose(report.precision, precision_score(y_true, y_pred, average=None))
+    np.testing.assert_allclose(report.recall, recall_score(y_true, y_pred, average=None))
+    assert report.attrs["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro"))

@@ -30,12 +30,16 @@ __all__ = [
     "TRACKED_PACKAGES",
     "Timer",
     "accuracy",
+    "average_precision",
     "clip_folds",
     "clip_scores",
     "confusion_matrix",
     "cross_validate",
     "load_results",
+    "per_class_report",
+    "per_tag_scores",
     "predicted_labels",
+    "roc_auc",
     "save_results",
     "standardize",
 ]
@@ -164,6 +168,164 @@ def confusion_matrix(y_true, y_pred, *, n_classes: int | None = None) -> np.ndar
     cm = np.zeros((n_classes, n_classes), dtype=int)
     np.add.at(cm, (y_true, y_pred), 1)
     return cm
+
+
+def roc_auc(y_true, y_score) -> float:
+    """Area under the ROC curve of one binary task: the chance that a random positive scores
+    higher than a random negative (ties count half; the Mann-Whitney statistic).
+
+    Parameters
+    ----------
+    y_true : np.ndarray [shape=(n,)]
+        0 or 1.
+    y_score : np.ndarray [shape=(n,)]
+        Scores; only their order matters.
+
+    Returns
+    -------
+    float
+        0.5 is chance, 1.0 a perfect ranking.
+
+    Raises
+    ------
+    ValueError
+        When ``y_true`` holds only one class (the area is undefined).
+
+    Example
+    -------
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    """
+    from scipy.stats import rankdata
+
+    y_true = np.asarray(y_true).astype(int).ravel()
+    y_score = np.asarray(y_score, dtype=float).ravel()
+    n_pos, n_neg = int(y_true.sum()), int((1 - y_true).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("ROC-AUC needs both classes in y_true; found only one")
+    ranks = rankdata(y_score)  # average ranks for ties
+    return float((ranks[y_true == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def average_precision(y_true, y_score) -> float:
+    """Area under the precision-recall curve (average precision) of one binary task.
+
+    The mean, over the positives, of the precision among all items scored at least as
+    high as that positive. Unlike ROC-AUC it drops when positives are rare and mixed with
+    many confident negatives, which is why tagging papers report both.
+
+    Parameters
+    ----------
+    y_true : np.ndarray [shape=(n,)]
+        0 or 1.
+    y_score : np.ndarray [shape=(n,)]
+        Scores.
+
+    Returns
+    -------
+    float
+        The fraction of positives is chance; 1.0 is perfect.
+
+    Example
+    -------
+    >>> round(average_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
+    0.8333
+    """
+    y_true = np.asarray(y_true).astype(int).ravel()
+    y_score = np.asarray(y_score, dtype=float).ravel()
+    if y_true.sum() == 0:
+        raise ValueError("average precision needs at least one positive in y_true")
+    order = np.argsort(-y_score, kind="mergesort")
+    scores, hits = y_score[order], y_true[order]
+    # one point per distinct score (ties share a threshold), as scikit-learn computes it
+    last = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    tp = np.cumsum(hits)[last]
+    precision = tp / (last + 1)
+    recall = tp / hits.sum()
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def per_tag_scores(Y_true, Y_score, *, tags=None):
+    """ROC-AUC and PR-AUC of each tag (column) of a multi-label task, and their macro means.
+
+    Parameters
+    ----------
+    Y_true : np.ndarray [shape=(n, n_tags)]
+        0/1 labels.
+    Y_score : np.ndarray [shape=(n, n_tags)]
+        Scores (sigmoid outputs).
+    tags : sequence of str, optional
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tag with ``roc_auc``, ``pr_auc`` and ``positives``; tags without both
+        classes in ``Y_true`` get NaN and are left out of the macro means, which
+        ``.attrs["macro_roc_auc"]`` and ``.attrs["macro_pr_auc"]`` hold.
+    """
+    import pandas as pd
+
+    Y_true, Y_score = np.asarray(Y_true), np.asarray(Y_score, dtype=float)
+    if Y_true.shape != Y_score.shape or Y_true.ndim != 2:
+        raise ValueError(
+            f"expected two arrays of shape (n, tags), found {Y_true.shape} and {Y_score.shape}"
+        )
+    tags = list(tags) if tags is not None else [f"tag {j}" for j in range(Y_true.shape[1])]
+    rows = []
+    for j, tag in enumerate(tags):
+        pos = int(Y_true[:, j].sum())
+        both = 0 < pos < len(Y_true)
+        rows.append(
+            {
+                "tag": tag,
+                "positives": pos,
+                "roc_auc": roc_auc(Y_true[:, j], Y_score[:, j]) if both else np.nan,
+                "pr_auc": average_precision(Y_true[:, j], Y_score[:, j]) if pos else np.nan,
+            }
+        )
+    df = pd.DataFrame(rows).set_index("tag")
+    df.attrs["macro_roc_auc"] = float(df.roc_auc.mean())
+    df.attrs["macro_pr_auc"] = float(df.pr_auc.mean())
+    return df
+
+
+def per_class_report(y_true, y_pred, *, labels):
+    """Precision, recall and F1 of each class of a single-label task, and the macro F1.
+
+    Parameters
+    ----------
+    y_true, y_pred : np.ndarray [shape=(n,)]
+        Integer labels ``0 .. len(labels) - 1``.
+    labels : sequence of str
+        Class names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per class: ``precision``, ``recall``, ``f1``, ``support``;
+        ``.attrs["macro_f1"]`` is the unweighted mean F1.
+
+    Example
+    -------
+    >>> r = per_class_report([0, 0, 1, 1], [0, 1, 1, 1], labels=["a", "b"])
+    >>> r.f1.round(3).tolist(), round(r.attrs["macro_f1"], 3)
+    ([0.667, 0.8], 0.733)
+    """
+    import pandas as pd
+
+    cm = confusion_matrix(y_true, y_pred, n_classes=len(labels))
+    tp = np.diag(cm).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.nan_to_num(tp / cm.sum(axis=0))
+        recall = np.nan_to_num(tp / cm.sum(axis=1))
+        f1 = np.nan_to_num(2 * precision * recall / (precision + recall))
+    df = pd.DataFrame(
+        {"precision": precision, "recall": recall, "f1": f1, "support": cm.sum(axis=1)},
+        index=list(labels),
+    )
+    df.attrs["macro_f1"] = float(f1.mean())
+    return df
 
 
 def clip_scores(segment_scores, clip_index, *, method: str = "mean", threshold: float = 0.5):

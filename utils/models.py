@@ -24,6 +24,7 @@ from .config import quiet_native_stderr
 
 __all__ = [
     "ACTIVATIONS",
+    "compact_cnn",
     "dense",
     "distribution_strategy",
     "logistic_regression",
@@ -545,6 +546,88 @@ def parallel_cnn(
         n_outputs=n_outputs,
         output_activation=output_activation,
     )
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _frequency_pools(bands: int, n_blocks: int) -> list[int]:
+    """Pooling sizes along frequency that shrink ``bands`` to 1 over ``n_blocks`` blocks,
+    as evenly as integers allow (96 bands, 4 blocks: pools 3, 3, 3, 4 -> 32, 11, 4, 1 bands).
+    """
+    pools, f = [], bands
+    for i in range(n_blocks):
+        left = n_blocks - i
+        p = f if left == 1 else max(1, round(f ** (1 / left)))
+        pools.append(p)
+        f = -(-f // p)  # "same" pooling rounds up
+    return pools
+
+
+def compact_cnn(
+    input_shape=(96, 188),
+    *,
+    n_outputs: int = 1,
+    output_activation=None,
+    n_blocks: int = 4,
+    filters=(32, 32, 64, 64),
+    time_pool: int = 2,
+    dropout: float = 0.3,
+    name="compact_cnn",
+):
+    """The compact tagging CNN of Choi, Fazekas and Sandler (2016), for any number of mel bands.
+
+    ``n_blocks`` blocks of Conv2D 3 x 3 -> batch normalisation -> ELU -> max-pooling. The
+    frequency pooling is chosen so that the bands shrink to 1 by the last block (the
+    input's 96 bands: pools of 3, 3, 3 and 4); time is pooled by ``time_pool`` per block and then
+    averaged, so clips of any length fit. Binary, multi-class and multi-label outputs.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(mel bands, frames)`` or ``(bands, frames, channels)``.
+    n_outputs : int
+        1 (binary), the number of classes (softmax) or of tags (``output_activation="sigmoid"``).
+    output_activation : str, optional
+        Defaults to sigmoid for one output, else softmax.
+    n_blocks : int
+        Convolution blocks.
+    filters : int or sequence of int
+        Filters per block (one number for all blocks, or one per block).
+    time_pool : int
+        Max-pooling along time in each block.
+    dropout : float
+        Dropout before the output layer.
+    name : str
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled.
+
+    Example
+    -------
+    >>> m = compact_cnn((96, 188), n_outputs=50, output_activation="sigmoid")
+    >>> m.output_shape, m.get_layer("conv4_pool").output.shape[1]  # frequency pooled to 1
+    ((None, 50), 1)
+    """
+    filters = [filters] * n_blocks if isinstance(filters, int) else list(filters)
+    if len(filters) != n_blocks:
+        raise ValueError(f"filters has {len(filters)} entries for {n_blocks} blocks")
+    with quiet_native_stderr():
+        import keras
+
+    inputs, x = _image_input(input_shape, keras)
+    for i, (n, f_pool) in enumerate(zip(filters, _frequency_pools(input_shape[0], n_blocks)), 1):
+        x = keras.layers.Conv2D(n, (3, 3), padding="same", use_bias=False, name=f"conv{i}_conv")(x)
+        x = keras.layers.BatchNormalization(name=f"conv{i}_bn")(x)
+        x = keras.layers.Activation("elu", name=f"conv{i}_elu")(x)
+        x = keras.layers.MaxPooling2D((f_pool, time_pool), padding="same", name=f"conv{i}_pool")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    outputs = keras.layers.Dense(
+        n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
+    )(x)
     return keras.Model(inputs, outputs, name=name)
 
 
