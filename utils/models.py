@@ -165,6 +165,13 @@ def _head(n_outputs: int, output_activation):
     return output_activation
 
 
+def _output(x, keras, n_outputs, output_activation):
+    """The output layer: float32 even under mixed precision, which keeps the loss stable."""
+    return keras.layers.Dense(
+        n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
+    )(x)
+
+
 def _features(inputs, keras):
     """Flatten inputs of rank > 1 (a log-mel segment is a 2-D image)."""
     return keras.layers.Flatten(name="flatten")(inputs) if len(inputs.shape) > 2 else inputs
@@ -202,9 +209,7 @@ def logistic_regression(
 
     inputs = keras.Input(shape=tuple(input_shape), name="input")
     x = _features(inputs, keras)
-    outputs = keras.layers.Dense(
-        n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
-    )(x)
+    outputs = _output(x, keras, n_outputs, output_activation)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -268,9 +273,7 @@ def dense(
             x = keras.layers.Dense(n, activation=activation, name=f"hidden_{i}")(x)
         if dropout > 0:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
-    outputs = keras.layers.Dense(
-        n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
-    )(x)
+    outputs = _output(x, keras, n_outputs, output_activation)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -300,9 +303,7 @@ def _classifier(x, keras, *, dense_units, activation, dropout, n_outputs, output
         x = keras.layers.Dense(dense_units, activation=activation, name="dense")(x)
         if dropout > 0:
             x = keras.layers.Dropout(dropout, name="dropout_dense")(x)
-    return keras.layers.Dense(
-        n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
-    )(x)
+    return _output(x, keras, n_outputs, output_activation)
 
 
 def single_cnn(
@@ -625,9 +626,7 @@ def compact_cnn(
     x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
-    outputs = keras.layers.Dense(
-        n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
-    )(x)
+    outputs = _output(x, keras, n_outputs, output_activation)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -684,7 +683,5 @@ def rnn(
     x = layer(units, name=cell)(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
-    outputs = keras.layers.Dense(
-        n_outputs, activation=_head(n_outputs, output_activation), dtype="float32", name="output"
-    )(x)
+    outputs = _output(x, keras, n_outputs, output_activation)
     return keras.Model(inputs, outputs, name=name)
