@@ -187,3 +187,17 @@ def test_constraints_pin_every_requirement_within_its_range():
         assert req.specifier.contains(pins[key]), (
             f"{req.name}=={pins[key]} is outside {req.specifier}"
         )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_exercises_have_numbered_prompts_each_with_a_hidden_solution(path):
+    text = "\n".join(c.source for c in _read(path).cells if c.cell_type == "markdown")
+    section = re.search(r"^## Exercises\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert section, "the notebook needs an '## Exercises' section (STYLE.md, item 7)"
+    body = section.group(1)
+    prompts = re.findall(r"^(\d+)\. \*[^*]", body, re.M)
+    solutions = body.count("<details><summary>Solution</summary>")
+    assert len(prompts) >= 3, f"at least three exercises, found {len(prompts)}"
+    assert [int(n) for n in prompts] == list(range(1, len(prompts) + 1)), f"numbering: {prompts}"
+    assert solutions == len(prompts), f"{len(prompts)} prompts but {solutions} hidden solutions"
+    assert body.count("<details>") == body.count("</details>"), "an unclosed <details> block"
