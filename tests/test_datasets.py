@@ -30,6 +30,35 @@ def test_tag_groups_are_real_tags_and_vocal_instrumental_disjoint():
     assert not set(datasets.VOCAL_TAGS) & set(datasets.INSTRUMENTAL_TAGS)
 
 
+def test_synonym_groups_are_real_disjoint_and_led_by_their_canonical_tag():
+    seen = set()
+    for canonical, tags in datasets.TAG_SYNONYMS.items():
+        assert tags[0] == canonical or canonical in tags, canonical
+        assert set(tags) <= set(datasets.TAGS_188), canonical
+        assert not seen & set(tags), f"{canonical} shares a tag with another group"
+        seen |= set(tags)
+    for groups in (datasets.GENRES, datasets.MOODS):
+        flat = [t for tags in groups.values() for t in tags]
+        assert len(flat) == len(set(flat)) and set(flat) <= set(datasets.TAGS_188)
+
+
+def test_group_tags_and_merge_synonyms_by_hand():
+    df = pd.DataFrame(
+        {"classical": [1, 0, 0, 0], "clasical": [0, 1, 1, 0], "classic": [0, 0, 1, 0],
+         "rock": [0, 0, 1, 1]}
+    )  # fmt: skip
+    g = datasets.group_tags(df, {"cl": ("classical", "clasical", "classic"), "r": ("rock",)})
+    assert g.to_numpy().tolist() == [[1, 0], [1, 0], [1, 1], [0, 1]]
+    merged = datasets.merge_synonyms(df)
+    assert list(merged.columns) == ["classical", "rock"]
+    assert merged["classical"].tolist() == [1, 1, 1, 0] and merged["rock"].tolist() == [0, 0, 1, 1]
+    assert list(df.columns) == ["classical", "clasical", "classic", "rock"]  # input untouched
+    with pytest.raises(ValueError, match="tag 'jazz', which is not a column"):
+        datasets.group_tags(df, {"jazz": ("jazz", "jazzy")})
+    with pytest.raises(ValueError, match="sequence of tags"):
+        datasets.group_tags(df, {"rock": "rock"})
+
+
 # ---------------------------------------------------------------- GTZAN
 
 
@@ -111,7 +140,7 @@ def test_split_counts_per_folder_group(mtat):
 
 
 def test_quick_subset_keeps_every_class(mtat):
-    y = datasets.single_label(mtat, datasets.GENRE_TAGS)
+    y = datasets.single_label(mtat, datasets.GENRES)
     small = datasets.quick_subset(mtat, y, n=20, seed=1)
     assert set(y[small.index]) == set(y.dropna())
     assert len(small) >= 20
@@ -120,6 +149,19 @@ def test_quick_subset_keeps_every_class(mtat):
     multi = datasets.quick_subset(mtat, list(datasets.TOP50_TAGS), n=30, seed=0)
     present = mtat[list(datasets.TOP50_TAGS)].sum() > 0
     assert (multi[list(datasets.TOP50_TAGS)].sum()[present] > 0).all()
+
+
+def test_merging_synonyms_finds_clips_a_single_spelling_misses(mtat):
+    # the demo annotator, like MTAT's players, spells "classical" three ways
+    classical = datasets.group_tags(mtat, {"c": datasets.TAG_SYNONYMS["classical"]})["c"]
+    assert classical.sum() > mtat["classical"].sum()
+    merged = datasets.merge_synonyms(mtat)
+    assert "clasical" not in merged and (merged["classical"] == classical).all()
+    assert len(merged.columns) == len(mtat.columns) - sum(
+        len(t) - 1 for t in datasets.TAG_SYNONYMS.values()
+    )
+    moods = datasets.group_tags(mtat, datasets.MOODS)
+    assert list(moods.columns) == list(datasets.MOODS) and (moods.sum() > 0).sum() >= 6
 
 
 def test_mtat_missing_and_empty_audio_are_reported(quick_demo, tmp_path):

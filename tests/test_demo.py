@@ -172,7 +172,7 @@ def test_tags_follow_the_recipe_with_noise(quick_demo):
     counts = vi.value_counts()
     assert counts["vocal"] >= 0.15 * len(df) and counts["instrumental"] >= 0.15 * len(df)
     # most genres of the genre group occur as single labels
-    genres = datasets.single_label(df, datasets.GENRE_TAGS).dropna()
+    genres = datasets.single_label(df, datasets.GENRES).dropna()
     assert genres.nunique() >= 8
     # a tag that a recipe implies co-occurs with its genre far above chance
     techno = df["techno"] == 1

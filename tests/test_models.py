@@ -272,6 +272,24 @@ def test_compact_cnn_multi_label_and_any_clip_length():
         models.compact_cnn((96, 100), n_blocks=4, filters=(8, 8))
 
 
+def test_compact_cnn_batch_statistics_settle_within_a_few_dozen_steps():
+    # prediction uses the running statistics: after 30 training steps on inputs of mean 5,
+    # the first block's running mean must be close to the batch mean, or predictions
+    # on a small dataset come out biased (Keras' default momentum 0.99 leaves 74% of the
+    # initial zero after 30 steps)
+    import keras
+
+    model = models.compact_cnn((8, 16), n_outputs=1, n_blocks=2, filters=2, dropout=0)
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="binary_crossentropy")
+    x = np.full((30 * 4, 8, 16), 5.0, dtype=np.float32)
+    model.fit(x, np.zeros(len(x)), batch_size=4, epochs=1, verbose=0)
+    bn = model.get_layer("conv1_bn")
+    conv = keras.Model(model.input, model.get_layer("conv1_conv").output)
+    batch_mean = conv.predict(x[:4], verbose=0).mean(axis=(0, 1, 2))
+    assert bn.momentum == 0.9
+    np.testing.assert_allclose(bn.moving_mean.numpy(), batch_mean, rtol=0.1, atol=0.05)
+
+
 def _hand_made_scores(seed=0, n=60):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, size=n)

@@ -572,6 +572,7 @@ def compact_cnn(
     filters=(32, 32, 64, 64),
     time_pool: int = 2,
     dropout: float = 0.3,
+    bn_momentum: float = 0.9,
     name="compact_cnn",
 ):
     """The compact tagging CNN of Choi, Fazekas and Sandler (2016), for any number of mel bands.
@@ -597,6 +598,12 @@ def compact_cnn(
         Max-pooling along time in each block.
     dropout : float
         Dropout before the output layer.
+    bn_momentum : float
+        Momentum of the batch-normalisation running statistics, which prediction uses.
+        Keras' default of 0.99 needs several hundred training steps to forget its
+        initial values; the tutorial's small datasets give far fewer, and predictions
+        made with half-settled statistics come out biased towards one class. 0.9 settles
+        in a few dozen steps.
     name : str
         The model's name.
 
@@ -620,7 +627,7 @@ def compact_cnn(
     inputs, x = _image_input(input_shape, keras)
     for i, (n, f_pool) in enumerate(zip(filters, _frequency_pools(input_shape[0], n_blocks)), 1):
         x = keras.layers.Conv2D(n, (3, 3), padding="same", use_bias=False, name=f"conv{i}_conv")(x)
-        x = keras.layers.BatchNormalization(name=f"conv{i}_bn")(x)
+        x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"conv{i}_bn")(x)
         x = keras.layers.Activation("elu", name=f"conv{i}_elu")(x)
         x = keras.layers.MaxPooling2D((f_pool, time_pool), padding="same", name=f"conv{i}_pool")(x)
     x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
