@@ -139,6 +139,16 @@ def test_split_counts_per_folder_group(mtat):
     assert sum(map(len, parts2.values())) == sum(map(len, parts.values())) - int(has_top50.iloc[0])
 
 
+def test_folder_split_agrees_with_the_top50_split(mtat):
+    part = datasets.folder_split(mtat)
+    for name, rows in datasets.split_top50(mtat).items():
+        assert (part[mtat["clip_id"].isin(rows["clip_id"])] == name).all()
+    assert set(part) == {"train", "valid", "test"}
+    assert (part == "train").sum() == 12 * demo.SIZES["quick"]["mtat_per_folder"]
+    with pytest.raises(ValueError, match="folder 'g'"):
+        datasets.folder_split(pd.DataFrame({"mp3_path": ["g/x.mp3"]}))
+
+
 def test_quick_subset_keeps_every_class(mtat):
     y = datasets.single_label(mtat, datasets.GENRES)
     small = datasets.quick_subset(mtat, y, n=20, seed=1)

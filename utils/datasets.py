@@ -64,6 +64,7 @@ __all__ = [
     "load_magnatagatune",
     "clip_durations",
     "split_top50",
+    "folder_split",
     "single_label",
     "quick_subset",
     "VOCAL_TAGS",
@@ -1054,6 +1055,43 @@ def split_top50(df, *, min_duration: float = MTAT_MIN_DURATION, durations=None) 
         sel = keep & df["folder"].isin(list(folders)).to_numpy()
         out[part] = df[sel].sort_values("clip_id", kind="stable").reset_index(drop=True)
     return out
+
+
+def folder_split(df):
+    """The part of MTAT's standard split each clip falls in, by its folder.
+
+    Folders ``0``-``b`` are train, ``c`` valid, ``d``-``f`` test (:data:`SPLIT_FOLDERS`),
+    as in :func:`split_top50` but for any subset of clips (no top-50 or length filter).
+    A song's clips share a folder, so no song is split across parts.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Has a ``folder`` or an ``mp3_path`` column (as :func:`load_magnatagatune` returns).
+
+    Returns
+    -------
+    pandas.Series [shape=(len(df),)]
+        ``"train"``, ``"valid"`` or ``"test"`` per row, with ``df``'s index.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> folder_split(pd.DataFrame({"mp3_path": ["0/a.mp3", "c/b.mp3", "f/c.mp3"]})).tolist()
+    ['train', 'valid', 'test']
+    """
+    import pandas as pd
+
+    folder = df["folder"] if "folder" in df.columns else df["mp3_path"].str[:1]
+    part = {f: name for name, folders in SPLIT_FOLDERS.items() for f in folders}
+    out = folder.map(part)
+    if out.isna().any():
+        bad = folder[out.isna()].iloc[0]
+        raise ValueError(
+            f"folder {bad!r} is not one of MTAT's folders 0-9, a-f; expected the mp3_path of "
+            "annotations_final.csv (e.g. 'f/artist-album-01-title-30-59.mp3')"
+        )
+    return pd.Series(out.to_numpy(dtype=object), index=df.index, name="split")
 
 
 def single_label(df, groups, *, name: str = "label"):
