@@ -335,3 +335,35 @@ def test_per_class_report_matches_scikit_learn():
     np.testing.assert_allclose(report.precision, precision_score(y_true, y_pred, average=None))
     np.testing.assert_allclose(report.recall, recall_score(y_true, y_pred, average=None))
     assert report.attrs["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro"))
+    # a class in neither y_true nor y_pred ("d") does not count, as in scikit-learn
+    y_true, y_pred = np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0])
+    report = evaluation.per_class_report(y_true, y_pred, labels=["a", "b", "c", "d"])
+    assert report.attrs["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro"))
+    assert report.loc["d"].tolist() == [0, 0, 0, 0]
+
+
+def test_f1_per_tag_matches_scikit_learn():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(5)
+    Y_true, Y_pred = rng.random((40, 6)) < 0.3, rng.random((40, 6)) < 0.4
+    Y_true[:, 5] = Y_pred[:, 5] = False  # a tag nobody has and nobody predicts
+    expected = f1_score(Y_true, Y_pred, average=None, zero_division=0)
+    np.testing.assert_allclose(evaluation.f1_per_tag(Y_true, Y_pred), expected)
+
+
+def test_tune_thresholds_by_hand():
+    # tag 0: positives score 0.6 and 0.7, negatives 0.65 and 0.1
+    Y_true = np.array([[1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 0]])
+    Y_score = np.array([[0.6, 0.1, 0.9], [0.7, 0.2, 0.1], [0.65, 0.3, 0.8], [0.1, 0.4, 0.2]])
+    th = evaluation.tune_thresholds(Y_true, Y_score)
+    # any threshold in 0.15-0.6 catches both positives and one negative: F1 0.8, the best
+    # (0.65: 0.5; 0.7: 0.67); of 0.15-0.6 the one nearest the default 0.5 is kept
+    assert th[0] == 0.5
+    assert th[1] == 0.4  # its one positive (0.4) alone is above 0.35-0.4; nearest 0.5: 0.4
+    assert 0.2 < th[2] <= 0.8  # 0.9 and 0.8 positives, negatives at 0.1 and 0.2
+    assert evaluation.f1_per_tag(Y_true[:, 2:], Y_score[:, 2:] >= th[2]).tolist() == [1.0]
+    none = evaluation.tune_thresholds(np.zeros((3, 1)), np.ones((3, 1)), default=0.3)
+    assert none.tolist() == [0.3]  # no positive: F1 cannot choose, the default stays
+    with pytest.raises(ValueError, match="shape"):
+        evaluation.tune_thresholds(Y_true, Y_score[:, :2])

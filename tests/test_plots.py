@@ -91,3 +91,11 @@ def test_confusion_matrix_writes_the_counts():
     ax = plots.confusion_matrix(np.array([[5, 1], [2, 7]]), labels=["speech", "music"])
     assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "5", "7"]
     assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
+
+
+def test_normalized_confusion_matrix_shows_each_rows_shares():
+    cm = np.array([[3, 1, 0], [0, 0, 0], [2, 2, 4]])
+    ax = plots.confusion_matrix(cm, labels=["a", "b", "c"], normalize=True)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == [".75", ".25", "0", "0", "0", "0", ".25", ".25", ".50"]  # empty row stays 0
+    assert ax.images[0].get_array().max() == 0.75

@@ -37,6 +37,8 @@ __all__ = [
     "cross_validate",
     "load_results",
     "per_class_report",
+    "f1_per_tag",
+    "tune_thresholds",
     "per_tag_scores",
     "predicted_labels",
     "roc_auc",
@@ -290,6 +292,71 @@ def per_tag_scores(Y_true, Y_score, *, tags=None):
     return df
 
 
+def f1_per_tag(Y_true, Y_pred) -> np.ndarray:
+    """F1 of each tag (column) of a multi-label task from 0/1 predictions.
+
+    Parameters
+    ----------
+    Y_true, Y_pred : np.ndarray [shape=(n, n_tags)]
+        0/1 labels and 0/1 predictions.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_tags,)]
+        2 TP / (2 TP + FP + FN) per tag; 0 where a tag has no positives and none predicted
+        (as scikit-learn's ``f1_score(average=None, zero_division=0)``).
+
+    Example
+    -------
+    >>> f1_per_tag([[1, 0], [1, 1], [0, 0]], [[1, 1], [0, 1], [0, 0]]).round(3).tolist()
+    [0.667, 0.667]
+    """
+    Y_true, Y_pred = np.asarray(Y_true).astype(bool), np.asarray(Y_pred).astype(bool)
+    tp = (Y_true & Y_pred).sum(axis=0)
+    wrong = (Y_true ^ Y_pred).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(2 * tp / (2 * tp + wrong)).astype(float)
+
+
+def tune_thresholds(Y_true, Y_score, *, grid=None, default: float = 0.5) -> np.ndarray:
+    """One decision threshold per tag: the one that maximizes the tag's F1 on these data.
+
+    Choose them on validation data and apply them to the test data; chosen on the test
+    data they would flatter the result.
+
+    Parameters
+    ----------
+    Y_true : np.ndarray [shape=(n, n_tags)]
+        0/1 labels (validation).
+    Y_score : np.ndarray [shape=(n, n_tags)]
+        Scores (validation).
+    grid : sequence of float, optional
+        Candidate thresholds; default 0.05, 0.10, ..., 0.95. Ties go to the candidate
+        closest to ``default``.
+    default : float
+        The threshold kept for a tag with no positive example (F1 cannot guide it).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_tags,)]
+
+    Example
+    -------
+    >>> tune_thresholds([[1], [1], [0], [0]], [[0.3], [0.4], [0.1], [0.2]]).tolist()
+    [0.3]
+    """
+    Y_true, Y_score = np.asarray(Y_true), np.asarray(Y_score, dtype=float)
+    if Y_true.shape != Y_score.shape or Y_true.ndim != 2:
+        raise ValueError(
+            f"expected two arrays of shape (n, tags), found {Y_true.shape} and {Y_score.shape}"
+        )
+    grid = np.round(np.arange(0.05, 0.951, 0.05), 2) if grid is None else np.asarray(grid)
+    grid = grid[np.argsort(np.abs(grid - default), kind="stable")]  # ties: nearest the default
+    scores = np.stack([f1_per_tag(Y_true, Y_score >= t) for t in grid])  # (thresholds, tags)
+    best = grid[scores.argmax(axis=0)]
+    return np.where(Y_true.sum(axis=0) > 0, best, default).astype(float)
+
+
 def per_class_report(y_true, y_pred, *, labels):
     """Precision, recall and F1 of each class of a single-label task, and the macro F1.
 
@@ -304,7 +371,9 @@ def per_class_report(y_true, y_pred, *, labels):
     -------
     pandas.DataFrame
         One row per class: ``precision``, ``recall``, ``f1``, ``support``;
-        ``.attrs["macro_f1"]`` is the unweighted mean F1.
+        ``.attrs["macro_f1"]`` is the unweighted mean F1 over the classes that occur in
+        ``y_true`` or ``y_pred`` (as scikit-learn's ``f1_score(average="macro")``): a class
+        absent from a small test set and never predicted neither helps nor hurts.
 
     Example
     -------
@@ -324,7 +393,8 @@ def per_class_report(y_true, y_pred, *, labels):
         {"precision": precision, "recall": recall, "f1": f1, "support": cm.sum(axis=1)},
         index=list(labels),
     )
-    df.attrs["macro_f1"] = float(f1.mean())
+    seen = (cm.sum(axis=0) + cm.sum(axis=1)) > 0
+    df.attrs["macro_f1"] = float(f1[seen].mean()) if seen.any() else 0.0
     return df
 
 

@@ -356,7 +356,7 @@ def activation_functions(functions, *, x=None, ncols: int = 3):
     return fig
 
 
-def confusion_matrix(cm, *, labels, ax=None, title=None):
+def confusion_matrix(cm, *, labels, ax=None, title=None, normalize: bool = False):
     """A confusion matrix as an image with the counts written in: rows true, columns predicted.
 
     Parameters
@@ -367,17 +367,27 @@ def confusion_matrix(cm, *, labels, ax=None, title=None):
         Class names, in label order.
     ax : matplotlib.axes.Axes, optional
     title : str, optional
+    normalize : bool
+        Divide each row by its total, so a cell reads "the share of true class i predicted
+        as j" and the diagonal is each class's recall; rare classes then show as clearly
+        as frequent ones. A class with no examples keeps a row of zeros.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     cm = np.asarray(cm)
+    if normalize:
+        totals = cm.sum(axis=1, keepdims=True)
+        cm = np.divide(cm, totals, out=np.zeros(cm.shape), where=totals > 0)
     ax = _axes(ax, (1.2 * len(labels) + 2, 1.1 * len(labels) + 1.5))
-    ax.imshow(cm, cmap="Blues")
-    for (i, j), count in np.ndenumerate(cm):
-        color = "white" if count > cm.max() / 2 else "black"
-        ax.text(j, i, f"{count}", ha="center", va="center", color=color, fontsize=13)
+    ax.imshow(cm, cmap="Blues", vmin=0, vmax=1 if normalize else None)
+    big = 0.5 if normalize else cm.max() / 2
+    size = 13 if len(labels) <= 6 else 10
+    for (i, j), value in np.ndenumerate(cm):
+        text = f"{value:.2f}".lstrip("0") if normalize and value > 0 else f"{value:g}"
+        color = "white" if value > big else "black"
+        ax.text(j, i, text, ha="center", va="center", color=color, fontsize=size)
     ticks = np.arange(len(labels))
     ax.set(
         xticks=ticks,
@@ -387,6 +397,8 @@ def confusion_matrix(cm, *, labels, ax=None, title=None):
         xlabel="predicted",
         ylabel="true",
     )
+    if len(labels) > 4:
+        ax.tick_params(axis="x", labelrotation=45)
     ax.grid(False)
     if title:
         ax.set_title(title)
