@@ -76,6 +76,31 @@ THRESHOLDS = {
             "segments": (15 * 16, 40 * 10_000),
         },
     },
+    "04_instrumental_vocal": {
+        "max_seconds": 90,
+        "metrics": {
+            "accuracy": (0.6, 1.0),  # 26 balanced test clips in quick mode: chance is 0.5
+            "roc_auc": (0.7, 1.0),  # chance is 0.5
+            "majority_baseline": (0.5, 0.75),
+            "clips": (100, 26_000),  # the XOR of the vocal and instrumental tag groups
+        },
+    },
+    "05_genre_recognition": {
+        "max_seconds": 90,
+        "metrics": {
+            "accuracy": (0.5, 1.0),  # ten genres: the most frequent test genre is about 0.2
+            "macro_f1": (0.35, 1.0),
+            "genres": (8, 10),
+        },
+    },
+    "06_mood_detection": {
+        "max_seconds": 90,
+        "metrics": {
+            "macro_roc_auc": (0.7, 1.0),  # chance is 0.5
+            "macro_pr_auc": (0.25, 1.0),  # chance is the moods' mean frequency, about 0.1
+            "silent_exact_match": (0.2, 0.9),  # most clips have no mood tag
+        },
+    },
 }
 
 NOTEBOOKS = runner.notebooks()
