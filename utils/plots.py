@@ -380,7 +380,8 @@ def confusion_matrix(cm, *, labels, ax=None, title=None, normalize: bool = False
     if normalize:
         totals = cm.sum(axis=1, keepdims=True)
         cm = np.divide(cm, totals, out=np.zeros(cm.shape), where=totals > 0)
-    ax = _axes(ax, (1.2 * len(labels) + 2, 1.1 * len(labels) + 1.5))
+    side = min(0.9 * len(labels) + 2, 8.5)
+    ax = _axes(ax, (side + 0.5, side))
     ax.imshow(cm, cmap="Blues", vmin=0, vmax=1 if normalize else None)
     big = 0.5 if normalize else cm.max() / 2
     size = 13 if len(labels) <= 6 else 10
