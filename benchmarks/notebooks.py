@@ -17,14 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils import config, datasets, runner  # noqa: E402
+from utils import config, datasets, layouts, runner  # noqa: E402
 
 TARGET_SECONDS = 60
 
 
 def main(argv: list[str]) -> int:
     selected = runner.notebooks(argv or None)
-    for name in datasets.DATASETS:  # generate the quick demo outside the timings
+    for name in layouts.CORE_DATASETS:  # generate the quick demo outside the timings
         datasets.locate(name, mode="demo", quick=True)
     demo_quick = config.data_dir() / "demo-quick"
     real = [

@@ -203,3 +203,20 @@ def test_runner_hands_kernels_absolute_folders(monkeypatch):
     env = runner._env(quick=True)
     assert Path(env["MUSICDL_DATA"]) == config.repo_root() / "relative" / "data"
     assert Path(env["MUSICDL_RESULTS"]).is_absolute() and env["MUSICDL_QUICK"] == "1"
+
+
+def test_runner_goes_on_without_an_optional_dataset(monkeypatch, tmp_path, capsys):
+    # A notebook may declare the optional GTZAN genre collection for a section it runs only
+    # when the data is there: the runner neither stops nor generates a demo for it.
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("MUSICDL_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setattr(runner, "declared_datasets", lambda path: ["gtzan_genre"])
+    monkeypatch.setattr(
+        runner, "execute", lambda path, **kwargs: runner.NotebookRun(path=path, seconds=0.0)
+    )
+    assert runner.main(["--quick", "00"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "gtzan_genre: not used (optional; get it with bash download_datasets.sh gtzan_genre)" in out
+    )
+    assert not (tmp_path / "data").exists()

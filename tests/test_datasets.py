@@ -393,3 +393,159 @@ def test_example_clip_finds_cached_recordings_without_the_network(
     assert clip.recording and clip.title == "Brahms - Hungarian Dance #5"
     assert clip.path.parent == shared_data / "librosa" / "audio"
     assert audio.duration(clip.path) > 40  # the 46 s recording, not a 30 s demo clip
+
+
+# ---------------------------------------------------------------- GTZAN genre (optional)
+
+
+def _genre_wav(path: Path, seconds: float = 30.0, sr: int = 1000) -> None:
+    """A small synthetic clip (a low rate keeps 30 s at 60 kB)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(seconds * sr)) / sr
+    sf.write(path, (0.1 * np.sin(2 * np.pi * 110 * t)).astype(np.float32), sr, subtype="PCM_16")
+
+
+@pytest.fixture
+def genre_tree(tmp_path, shared_data) -> Path:
+    """``<tmp>/data/gtzan_genre/genres/<genre>/``: the real clip country.00000.wav, two tiny
+    synthetic clips per genre, a corrupt jazz.00054.wav (as in the real collection), a
+    macOS resource-fork file and a text file that are not clips."""
+    genres = tmp_path / "data" / "gtzan_genre" / "genres"
+    for genre in layouts.GTZAN_GENRES:
+        for i in (1, 2):
+            _genre_wav(genres / genre / f"{genre}.{i:05d}.wav")
+    shutil.copy(
+        shared_data / "real_clips" / "gtzan_genre_country.00000.wav",
+        genres / "country" / "country.00000.wav",
+    )
+    (genres / "jazz" / "jazz.00054.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all")
+    (genres / "blues" / "._blues.00001.wav").write_bytes(b"\x00\x05\x16\x07 resource fork")
+    (genres / "blues" / "notes.txt").write_text("not a clip")
+    return genres.parent
+
+
+def _write_lists(folder: Path, parts: dict) -> None:
+    for part, lines in parts.items():
+        (folder / layouts.GTZAN_GENRE_SPLIT_FILES[part]).write_text("\n".join(lines) + "\n")
+
+
+def test_gtzan_genre_loader_columns_labels_and_the_named_warning(genre_tree):
+    with pytest.warns(UserWarning) as caught:
+        df = datasets.load_gtzan_genre(genre_tree)
+    text = " ".join(str(w.message) for w in caught)
+    assert "1 GTZAN genre files could not be read and were skipped" in text
+    assert "jazz.00054.wav" in text and "._blues" not in text and "notes.txt" not in text
+    assert list(df.columns) == ["path", "genre", "clip", "duration"]
+    assert list(df.genre.unique()) == list(layouts.GTZAN_GENRES)  # in the collection's order
+    counts = df.genre.value_counts().to_dict()
+    assert counts["country"] == 3 and all(
+        counts[g] == 2 for g in layouts.GTZAN_GENRES if g != "country"
+    )
+    real = df.set_index("clip").loc["country.00000"]
+    assert real.duration == pytest.approx(30.0, abs=0.7) and real.genre == "country"
+    assert sf.info(real.path).samplerate == layouts.GTZAN_GENRE_SR
+    assert (df["clip"].str.split(".").str[0] == df.genre).all()
+    assert df.attrs["skipped"][0].startswith(str(genre_tree / "genres" / "jazz" / "jazz.00054.wav"))
+    # the same table from the data folder, from the genres folder itself
+    for root in (genre_tree.parent, genre_tree / "genres"):
+        with pytest.warns(UserWarning, match="jazz.00054"):
+            assert datasets.load_gtzan_genre(root)["clip"].tolist() == df["clip"].tolist()
+
+
+def test_gtzan_genre_loader_reads_the_kaggle_layout(genre_tree, tmp_path):
+    kaggle = tmp_path / "kaggle" / "gtzan_genre"
+    shutil.copytree(genre_tree / "genres", kaggle / "Data" / "genres_original")
+    assert layouts.is_present(kaggle, "gtzan_genre")
+    with pytest.warns(UserWarning, match="jazz.00054"):
+        df = datasets.load_gtzan_genre(kaggle)
+    assert len(df) == 21 and "Data/genres_original/rock/rock.00002.wav" in df.path.iloc[-1]
+
+
+def test_gtzan_genre_split_parses_the_real_list_format(genre_tree):
+    # The lists in coreyker/dnn-mgr name one clip per line, relative to the genre folders;
+    # copies name the original .au files, and the lists' first version held 1-based indices.
+    _write_lists(
+        genre_tree,
+        {
+            "train": ["blues/blues.00001.wav", "country/country.00000.wav", "jazz/jazz.00054.wav"],
+            "valid": ["blues/blues.00002.au", "rock.00001", ""],
+            "test": ["  203", "1000"],  # country.00002 and rock.00099 (not in the tree)
+        },
+    )
+    with pytest.warns(UserWarning) as caught:
+        df = datasets.load_gtzan_genre(genre_tree)
+        parts = datasets.gtzan_genre_split(df)  # the lists are found beside genres/
+    assert {k: v["clip"].tolist() for k, v in parts.items()} == {
+        "train": ["blues.00001", "country.00000"],
+        "valid": ["blues.00002", "rock.00001"],
+        "test": ["country.00002"],
+    }
+    text = " ".join(str(w.message) for w in caught)
+    assert "2 clips of the fault-filtered split are not in the table" in text
+    assert "jazz.00054 (train)" in text and "rock.00099 (test)" in text
+    assert parts["train"].attrs["missing"] == ["jazz.00054"]
+    assert list(parts["test"].columns) == list(df.columns) and parts["test"].index.tolist() == [0]
+    with pytest.warns(UserWarning, match="jazz.00054"):  # root: the data folder
+        parts = datasets.gtzan_genre_split(df, genre_tree.parent)
+    assert parts["valid"].genre.tolist() == ["blues", "rock"]
+
+
+def test_gtzan_genre_split_errors_say_what_to_do(genre_tree):
+    with pytest.warns(UserWarning):
+        df = datasets.load_gtzan_genre(genre_tree)
+    with pytest.raises(FileNotFoundError, match="bash download_datasets.sh gtzan_genre") as info:
+        datasets.gtzan_genre_split(df)
+    assert "train_filtered.txt, valid_filtered.txt, test_filtered.txt" in str(info.value)
+    _write_lists(genre_tree, {"train": ["blues.00001"], "valid": ["blues/blues.00001.wav"]})
+    with pytest.raises(FileNotFoundError, match="test_filtered.txt are not in"):
+        datasets.gtzan_genre_split(df)
+    _write_lists(genre_tree, {"test": ["rock.00002"]})
+    with pytest.raises(ValueError, match="blues.00001 is in both train_filtered.txt and valid"):
+        datasets.gtzan_genre_split(df)
+    _write_lists(genre_tree, {"valid": ["<html><body>404</body></html>"]})
+    with pytest.raises(ValueError, match=r"valid_filtered.txt, line 1: expected one GTZAN clip"):
+        datasets.gtzan_genre_split(df)
+    _write_lists(genre_tree, {"valid": ["polka/polka.00001.wav"]})
+    with pytest.raises(ValueError, match="line 1.*'polka/polka.00001.wav'.*download_datasets"):
+        datasets.gtzan_genre_split(df)
+    _write_lists(genre_tree, {"valid": ["rock.00001", "rock/rock.00001.au"]})
+    with pytest.raises(ValueError, match="lists rock.00001 twice"):
+        datasets.gtzan_genre_split(df)
+
+
+def test_gtzan_genre_missing_data_names_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="bash download_datasets.sh gtzan_genre"):
+        datasets.load_gtzan_genre(tmp_path)
+    for mode in ("auto", "real", "demo"):
+        with pytest.raises(FileNotFoundError, match="bash download_datasets.sh gtzan_genre"):
+            datasets.locate("gtzan_genre", mode=mode)
+    assert not datasets.has_gtzan_genre(mode="auto")
+    assert not list(tmp_path.iterdir()), "no demo was generated for it"
+    (tmp_path / "gtzan_genre" / "genres" / "blues").mkdir(parents=True)  # no clip in it
+    with pytest.raises(FileNotFoundError, match="No readable .wav clips.*gtzan_genre"):
+        datasets.load_gtzan_genre(tmp_path)
+
+
+def test_status_and_locate_with_and_without_gtzan_genre(genre_tree, monkeypatch):
+    data = genre_tree.parent
+    monkeypatch.setenv("MUSICDL_DATA", str(data))
+    monkeypatch.delenv("MUSICDL_DATASET", raising=False)
+    row = {r["dataset"]: r for r in datasets.status()}["gtzan_genre"]
+    assert row["optional"] and row["real"] and not row["demo"] and not row["demo_quick"]
+    assert row["fetch"] == "bash download_datasets.sh gtzan_genre"
+    assert datasets.locate("gtzan_genre") == (genre_tree, "real")
+    assert datasets.has_gtzan_genre() and not datasets.has_gtzan_genre(mode="demo")
+    monkeypatch.setenv("MUSICDL_DATASET", "demo")  # a run on demo data only: leave it alone
+    assert not datasets.has_gtzan_genre()
+    with pytest.raises(FileNotFoundError, match="has no demo copy"):
+        datasets.locate("gtzan_genre")
+    # the datasets with a demo, which `download_datasets.sh all` fetches, are the others
+    assert layouts.CORE_DATASETS == ("gtzan_music_speech", "magnatagatune")
+    with pytest.raises(ValueError, match="gtzan_genre is an optional dataset and has no demo"):
+        demo.generate(data / "demo", datasets=("gtzan_genre",))
+    import inspect
+
+    default = inspect.signature(demo.generate).parameters["datasets"].default
+    assert "gtzan_genre" not in default
+    assert not (data / "demo").exists()

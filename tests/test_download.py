@@ -830,3 +830,125 @@ def test_usage_text_is_the_comment_only(tmp_path):
     rc, out = _run(tmp_path, {}, "--help")
     assert rc == 0 and "bash download_datasets.sh --list" in out
     assert "set -euo" not in out and "pipefail" not in out
+
+
+# ---------------------------------------------------------------- GTZAN genre (optional)
+
+
+def test_all_leaves_the_optional_gtzan_genre_out(server, tmp_path):
+    text = SCRIPT.read_text()
+    branch = text[text.index("\n    all)") : text.index(";;", text.index("\n    all)"))]
+    assert [line.split()[1] for line in branch.splitlines() if "fetch " in line] == list(
+        layouts.CORE_DATASETS
+    )
+    assert "gtzan_genre" not in branch and "gtzan_genre" not in layouts.CORE_DATASETS
+    assert "download_datasets.sh all" in (config.repo_root() / "Makefile").read_text()
+    # and a run of `all`, with every source of gtzan_genre served: none is asked for
+    server.files["/genres.tar.gz"] = b"never asked for"
+    sources = {
+        "gtzan_music_speech": [{"name": "music_speech.tar.gz", "urls": [_closed_port_url()]}],
+        "magnatagatune": [{"name": "annotations_final.csv", "urls": [_closed_port_url()]}],
+        "gtzan_genre": [{"name": "genres.tar.gz", "urls": [server.url + "/genres.tar.gz"]}],
+    }
+    rc, out = _run(tmp_path, sources, "all")
+    assert rc != 0 and "not installed: gtzan_music_speech magnatagatune" in out
+    assert server.log == [] and "gtzan_genre" not in out
+    assert not (tmp_path / "data" / "downloads" / "gtzan_genre").exists()
+
+
+def _genre_archive() -> bytes:
+    """A genres.tar.gz in the real layout: one short clip per genre, and the real
+    collection's unreadable jazz.00054.wav."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        members = {
+            f"genres/{g}/{g}.00000.wav": _wav_bytes(1.5, sr=1000) for g in layouts.GTZAN_GENRES
+        }
+        members["genres/jazz/jazz.00054.wav"] = b"RIFF\x00\x00\x00\x00WAVEbroken"
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+#: Split lists in the format of coreyker/dnn-mgr's gtzan/*_filtered.txt (a few lines each).
+_GENRE_LISTS = {
+    "train_filtered.txt": b"blues/blues.00000.wav\njazz/jazz.00054.wav\nrock/rock.00000.wav\n",
+    "valid_filtered.txt": b"classical/classical.00000.wav\ncountry/country.00000.wav\n",
+    "test_filtered.txt": b"disco/disco.00000.wav\nmetal/metal.00000.wav\n",
+}
+
+
+def _genre_sources(server, archive: bytes, *, sha=None, lists=None) -> dict:
+    server.files["/genres.tar.gz"] = archive
+    entries = [
+        {
+            "name": "genres.tar.gz",
+            "urls": [_closed_port_url(), server.url + "/genres.tar.gz"],
+            "sha256": sha if sha is not None else ["0" * 64, _sha(archive)],  # either copy
+        }
+    ]
+    for name, data in (lists or _GENRE_LISTS).items():
+        server.files["/lists/" + name] = data
+        entries.append({"name": name, "urls": [server.url + "/lists/" + name]})
+    return {"gtzan_genre": entries}
+
+
+def test_gtzan_genre_download_installs_audio_and_split_lists(server, tmp_path):
+    sources = _genre_sources(server, _genre_archive())
+    rc, out = _run(tmp_path, sources, "gtzan_genre")
+    assert rc == 0, out
+    assert "trying the next source" in out  # the dead first source
+    assert "lists 3 clips; the published train part has 443" in out  # named, still installed
+    root = tmp_path / "data" / "gtzan_genre"
+    assert sorted(p.name for p in (root / "genres").iterdir()) == list(layouts.GTZAN_GENRES)
+    assert (root / "test_filtered.txt").read_bytes() == _GENRE_LISTS["test_filtered.txt"]
+    with pytest.warns(UserWarning) as caught:
+        df = datasets.load_gtzan_genre(root)
+        parts = datasets.gtzan_genre_split(df)
+    assert "jazz.00054" in " ".join(str(w.message) for w in caught)
+    assert parts["train"]["clip"].tolist() == ["blues.00000", "rock.00000"]
+    assert parts["valid"]["genre"].tolist() == ["classical", "country"]
+    n = len(server.log)
+    rc, out = _run(tmp_path, sources, "gtzan_genre")
+    assert rc == 0 and "already present" in out and len(server.log) == n
+    # a list lost from beside the audio: the next run fetches that list, not the archive
+    (root / "test_filtered.txt").unlink()
+    (tmp_path / "data" / "downloads" / "gtzan_genre" / "test_filtered.txt").unlink()
+    rc, out = _run(tmp_path, sources, "gtzan_genre")
+    assert rc == 0, out
+    assert [p for p, _ in server.log[n:]] == ["/lists/test_filtered.txt"]
+    assert (root / "test_filtered.txt").is_file()
+    rc, out = _run(tmp_path, sources, "--check")
+    assert rc == 1 and "gtzan_genre: 10 clips" in out and "known unreadable jazz.00054" in out
+    assert "99 blues clips are missing" in out and "98 jazz clips" in out
+    assert "train_filtered.txt lists 3 clips, the published train part 443" in out
+
+
+def test_gtzan_genre_wrong_checksum_or_bad_list_is_not_installed(server, tmp_path):
+    archive = _genre_archive()
+    sources = _genre_sources(server, archive, sha=["a" * 64, "b" * 64])
+    rc, out = _run(tmp_path, sources, "gtzan_genre")
+    assert rc != 0
+    assert f"expected sha256 {'a' * 64} or {'b' * 64}, found {_sha(archive)}" in out
+    assert "NOT installed" in out and not (tmp_path / "data" / "gtzan_genre").exists()
+    assert "genres_original" in out and "train_filtered.txt" in out  # where to put a copy
+    lists = dict(_GENRE_LISTS, **{"valid_filtered.txt": b"Rate limit exceeded, try later\n" * 50})
+    fresh = tmp_path / "fresh"  # the good lists of the first run are not downloaded again
+    fresh.mkdir()
+    rc, out = _run(fresh, _genre_sources(server, archive, lists=lists), "gtzan_genre")
+    assert rc != 0 and "valid_filtered.txt, line 1: expected one GTZAN clip" in out
+    assert "could not be installed" in out and "Delete it" in out
+    assert not (fresh / "data" / "gtzan_genre").exists()  # checked before unpacking
+
+
+def test_list_names_gtzan_genre_as_optional_with_its_sources(tmp_path):
+    rc, out = _run(tmp_path, {}, "--list")
+    assert rc == 0
+    section = out[out.index("gtzan_genre: GTZAN genre collection") :]
+    assert "demo:  none (optional" in section
+    assert "huggingface.co/datasets/marsyas/gtzan" in section and "opihi.cs.uvic.ca" in section
+    assert "coreyker/dnn-mgr/master/gtzan/test_filtered.txt" in section
+    rc, out = _run(tmp_path, {}, "--check")
+    assert rc == 0 and "gtzan_genre: not present" in out and "optional" in out

@@ -18,6 +18,11 @@ MagnaTagATune (MTAT)
     tag groups :data:`VOCAL_TAGS`, :data:`INSTRUMENTAL_TAGS`, :data:`GENRES`, :data:`MOODS`
     and :data:`TOP50_TAGS`; :data:`TAG_SYNONYMS` and :func:`merge_synonyms` handle the
     tags that are spelled several ways.
+GTZAN genre collection (optional, no demo)
+    ``gtzan_genre/genres/<genre>/<genre>.000NN.wav``: 10 genres of 100 clips of 30 s,
+    22,050 Hz mono. Fetched only by ``bash download_datasets.sh gtzan_genre``; test for it
+    with :func:`has_gtzan_genre`, load with :func:`load_gtzan_genre`, split with
+    :func:`gtzan_genre_split` (the fault-filtered split of Kereliuk, Sturm & Larsen 2015).
 
 Downloading and installing the real datasets is :mod:`utils.download`'s job
 (``bash download_datasets.sh``).
@@ -37,6 +42,9 @@ from .layouts import (
     CLIP_INFO_FILE,
     DATASETS,
     GTZAN_CLASSES,
+    GTZAN_GENRE_FOLDERS,
+    GTZAN_GENRE_SPLIT_FILES,
+    GTZAN_GENRES,
     GTZAN_MIN_SECONDS,
     MTAT_MIN_DURATION,
     SPLIT_FOLDERS,
@@ -61,6 +69,10 @@ __all__ = [
     "LIBROSA_DATA_URL",
     "NETWORK_TIMEOUT",
     "load_gtzan_music_speech",
+    "has_gtzan_genre",
+    "load_gtzan_genre",
+    "gtzan_genre_split",
+    "read_gtzan_genre_list",
     "load_magnatagatune",
     "clip_durations",
     "split_top50",
@@ -87,6 +99,7 @@ __all__ = [
     "is_present",
     "TAGS_188",
     "TOP50_TAGS",
+    "GTZAN_GENRES",
 ]
 
 
@@ -101,7 +114,9 @@ def status() -> list[dict]:
     Returns
     -------
     list of dict
-        Keys ``dataset``, ``title``, ``real``, ``demo``, ``demo_quick``, ``path``, ``fetch``.
+        Keys ``dataset``, ``title``, ``real``, ``demo``, ``demo_quick``, ``path``, ``fetch``
+        and ``optional`` (fetched only on request, with no demo copy: ``demo`` and
+        ``demo_quick`` are then always ``False``).
 
     Example
     -------
@@ -115,10 +130,11 @@ def status() -> list[dict]:
                 "dataset": name,
                 "title": ds.title,
                 "real": is_present(real_path(name), name),
-                "demo": demo.is_complete(demo_path(name, quick=False)),
-                "demo_quick": demo.is_complete(demo_path(name, quick=True)),
+                "demo": not ds.optional and demo.is_complete(demo_path(name, quick=False)),
+                "demo_quick": not ds.optional and demo.is_complete(demo_path(name, quick=True)),
                 "path": str(real_path(name)),
                 "fetch": ds.fetch_command,
+                "optional": ds.optional,
             }
         )
     return rows
@@ -145,8 +161,9 @@ def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> 
     Raises
     ------
     FileNotFoundError
-        When ``mode="real"`` and the real dataset is missing; the message gives the command
-        that downloads it.
+        When ``mode="real"`` and the real dataset is missing, or when an optional dataset
+        (which has no demo copy, e.g. ``"gtzan_genre"``) is missing; the message gives the
+        command that downloads it.
     OSError
         When the demo data cannot be written (a read-only data folder); the message says to
         set ``MUSICDL_DATA`` to a writable folder.
@@ -162,6 +179,8 @@ def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> 
         raise ValueError(f"mode must be one of {', '.join(config.DATASET_MODES)}, found {mode!r}")
     quick = params.quick if quick is None else bool(quick)
     real = real_path(name)
+    if ds.optional:
+        return _locate_optional(ds, real, mode)
     if mode in ("auto", "real") and is_present(real, name):
         return real, "real"
     if mode == "real":
@@ -186,6 +205,20 @@ def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> 
                 f"folder, e.g. MUSICDL_DATA=~/musicdl-data, and run this again."
             ) from None
     return path, "demo"
+
+
+def _locate_optional(ds, real: Path, mode: str) -> tuple[Path, str]:
+    """The real copy of an optional dataset (one without a demo), or a clear error."""
+    if mode != "demo" and is_present(real, ds.name):
+        return real, "real"
+    if mode == "demo":
+        why = f"MUSICDL_DATASET=demo asks for demo data, and {ds.title} has no demo copy"
+    else:
+        why = f"{ds.title} is not in {real}, and it has no demo copy"
+    raise FileNotFoundError(
+        f"{why} (it is optional and only downloaded on request).\n"
+        f"Download it with:  {ds.fetch_command}"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -581,6 +614,297 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
     df.attrs["skipped"] = skipped + short
     df.attrs["short"] = flagged
     return df
+
+
+# --------------------------------------------------------------------------------------
+# GTZAN genre collection (optional)
+# --------------------------------------------------------------------------------------
+
+
+def has_gtzan_genre(*, mode: str | None = None) -> bool:
+    """Whether the optional GTZAN genre collection is there for a notebook to use.
+
+    It has no demo copy, so a notebook runs its GTZAN genre section only when this is true.
+
+    Parameters
+    ----------
+    mode : {"auto", "real", "demo"}, optional
+        Defaults to ``$MUSICDL_DATASET``. With ``"demo"`` (a run asked for the offline demo
+        data only) the answer is ``False`` even when the real collection is downloaded.
+
+    Returns
+    -------
+    bool
+        ``True`` when ``<data>/gtzan_genre`` holds the genre folders and ``mode`` is not
+        ``"demo"``.
+
+    Example
+    -------
+    >>> if has_gtzan_genre():  # doctest: +SKIP
+    ...     df = load_gtzan_genre(locate("gtzan_genre")[0])
+    """
+    mode = mode or config.run_parameters().dataset
+    return mode != "demo" and is_present(real_path("gtzan_genre"), "gtzan_genre")
+
+
+def _gtzan_genre_folder(root) -> Path:
+    """The folder holding the genre folders (``blues/``, ...): ``root`` or one inside it."""
+    root = Path(root).expanduser()
+    candidates = [root, *(root / f for f in GTZAN_GENRE_FOLDERS)]
+    candidates += [root / "gtzan_genre" / f for f in GTZAN_GENRE_FOLDERS]
+    for candidate in candidates:
+        if any((candidate / g).is_dir() for g in GTZAN_GENRES):
+            return candidate
+    raise FileNotFoundError(
+        f"No GTZAN genre collection in {root}: expected the genre folders "
+        f"({', '.join(GTZAN_GENRES[:3])}, ...) in it or in its "
+        f"{' or '.join(f + '/' for f in GTZAN_GENRE_FOLDERS)} folder. "
+        f"Get it with: {DATASETS['gtzan_genre'].fetch_command} (it is optional and not part "
+        f"of `make data`)."
+    )
+
+
+def load_gtzan_genre(root, *, min_duration: float = 1.0):
+    """The clips of the GTZAN genre collection (Tzanetakis & Cook 2002) as a table.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        The dataset folder (``.../gtzan_genre``), the folder of the genre folders
+        (``genres/``, or ``genres_original/`` of the Kaggle copy), or the data folder
+        holding ``gtzan_genre/``.
+    min_duration : float
+        Clips shorter than this (seconds) are reported and skipped. Clips shorter than
+        :data:`utils.layouts.GTZAN_MIN_SECONDS` (a real clip is 30 s) and WAV files whose
+        header promises more than they hold are kept but named in a warning, and listed in
+        ``df.attrs["short"]``.
+
+    Returns
+    -------
+    pandas.DataFrame [shape=(n_clips, 4)]
+        Columns ``path`` (str, absolute), ``genre`` (one of :data:`GTZAN_GENRES`, from the
+        folder), ``clip`` (the file name without extension, e.g. ``"blues.00000"``) and
+        ``duration`` (float seconds), sorted by genre then clip. Files that cannot be read
+        (the real collection has one, ``jazz.00054.wav``) are skipped with one warning
+        naming them; they are listed in ``df.attrs["skipped"]``. ``df.attrs["root"]`` is
+        the folder of the genre folders.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``root`` holds no genre folders or no readable clip; the message gives the
+        command that downloads the collection.
+
+    Example
+    -------
+    >>> df = load_gtzan_genre(locate("gtzan_genre")[0])  # doctest: +SKIP
+    >>> df.genre.value_counts()["jazz"]  # doctest: +SKIP
+    99
+    """
+    import pandas as pd
+
+    folder = _gtzan_genre_folder(root).resolve()
+    rows, skipped, short, flagged = [], [], [], []
+    for genre in GTZAN_GENRES:
+        d = folder / genre
+        if not d.is_dir():
+            continue
+        files = sorted(
+            q
+            for q in d.iterdir()
+            if q.suffix.lower() in (".wav", ".au") and not q.name.startswith(".") and q.is_file()
+        )
+        for p in files:
+            try:
+                dur = audio.duration(p)
+            except Exception as err:  # libsndfile raises several types for bad files
+                skipped.append(f"{p} ({reason(err)})")
+                continue
+            if dur < min_duration:
+                short.append(f"{p} ({dur:.2f} s)")
+                continue
+            cut = audio.truncation(p)
+            if cut or dur < GTZAN_MIN_SECONDS:
+                flagged.append(f"{p} ({cut or f'{dur:.2f} s'})")
+            rows.append((str(p), genre, p.stem, float(dur)))
+    fetch = DATASETS["gtzan_genre"].fetch_command
+    warn_files("GTZAN genre files could not be read and were skipped", skipped)
+    warn_files(
+        f"GTZAN genre files are shorter than {min_duration} s (truncated?) and were skipped",
+        short,
+    )
+    warn_files(
+        f"GTZAN genre clips are shorter than {GTZAN_MIN_SECONDS:g} s or truncated (a clip is "
+        f"30 s) and were kept; to repair, move {folder} away and run {fetch}",
+        flagged,
+    )
+    if not rows:
+        raise FileNotFoundError(
+            f"No readable .wav clips in the genre folders of {folder}. "
+            f"Download the collection with: {fetch}"
+        )
+    df = pd.DataFrame(rows, columns=["path", "genre", "clip", "duration"])
+    order = {g: i for i, g in enumerate(GTZAN_GENRES)}
+    df = df.sort_values(["genre", "clip"], key=lambda c: c.map(order) if c.name == "genre" else c)
+    df = df.reset_index(drop=True)
+    df.attrs["skipped"] = skipped + short
+    df.attrs["short"] = flagged
+    df.attrs["root"] = str(folder)
+    return df
+
+
+def read_gtzan_genre_list(path) -> list[str]:
+    r"""The clip names of one list file of the fault-filtered GTZAN split, in file order.
+
+    A line names one clip as a path relative to the genre folders
+    (``blues/blues.00029.wav``; ``.au`` and no extension are accepted too), a bare name
+    (``blues.00029``), or, as in the lists' first version in Kereliuk's dnn-mgr repository,
+    a 1-based index into the 1,000 clips in genre then number order (``30`` is
+    ``blues.00029``). Blank lines are ignored.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A list file, e.g. ``gtzan_genre/train_filtered.txt``.
+
+    Returns
+    -------
+    list of str
+        Clip names such as ``"blues.00029"``.
+
+    Raises
+    ------
+    ValueError
+        When a line names no GTZAN clip, or a clip twice; the message gives the file, the
+        line and the command that downloads the lists again.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "test_filtered.txt"
+    >>> _ = f.write_text("blues/blues.00012.wav\nrock.00090\n30\n")
+    >>> read_gtzan_genre_list(f)
+    ['blues.00012', 'rock.00090', 'blues.00029']
+    """
+    import re
+
+    pattern = re.compile(r"(?:.*[/\\])?([a-z]+)\.(\d{5})(?:\.(?:wav|au))?")
+    n_clips = len(GTZAN_GENRES) * 100
+    names, seen = [], {}
+    lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    for i, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text:
+            continue
+        match = pattern.fullmatch(text)
+        if text.isdigit() and 1 <= int(text) <= n_clips:
+            k = int(text) - 1
+            name = f"{GTZAN_GENRES[k // 100]}.{k % 100:05d}"
+        elif match and match.group(1) in GTZAN_GENRES:
+            name = f"{match.group(1)}.{match.group(2)}"
+        else:
+            raise ValueError(
+                f"{path}, line {i}: expected one GTZAN clip per line, such as "
+                f"'blues/blues.00029.wav', 'blues.00029' or an index 1..{n_clips}; found "
+                f"{text[:60]!r}. Is it the right file and complete? Delete it and run "
+                f"{DATASETS['gtzan_genre'].fetch_command} to download it again."
+            )
+        if name in seen:
+            raise ValueError(
+                f"{path} lists {name} twice (lines {seen[name]} and {i}); a split list names each "
+                f"clip once. Delete it and run {DATASETS['gtzan_genre'].fetch_command} to "
+                f"download it again."
+            )
+        seen[name] = i
+        names.append(name)
+    return names
+
+
+def gtzan_genre_split(df, root=None) -> dict:
+    """The fault-filtered split of GTZAN (Kereliuk, Sturm & Larsen 2015).
+
+    Sturm (2013) found repeated clips, clips of the same recording, mislabelled clips and
+    many clips by one artist in GTZAN; a random split then puts an artist (or the very same
+    clip) in train and test, and accuracy is inflated. Kereliuk et al. split the collection
+    by hand so that no artist is in two parts, leaving out the repeated and mislabelled
+    clips: 443 / 197 / 290 clips (:data:`utils.layouts.GTZAN_GENRE_SPLIT_SIZES`). The lists
+    come from their repository (github.com/coreyker/dnn-mgr) and are downloaded beside the
+    audio by ``download_datasets.sh gtzan_genre``; they are not copied into this project.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        As returned by :func:`load_gtzan_genre` (needs the ``clip`` column).
+    root : str or pathlib.Path, optional
+        The folder holding ``train_filtered.txt``, ``valid_filtered.txt`` and
+        ``test_filtered.txt`` (the dataset folder ``gtzan_genre/``, or the data folder
+        holding it). Default: the folder of ``df``'s genre folders or one above it.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``{"train": ..., "valid": ..., "test": ...}``: the rows of ``df`` each list names,
+        in ``df``'s order with a fresh index. Listed clips that ``df`` lacks (unreadable,
+        like ``jazz.00054``, or missing) are left out and named in one warning; each part's
+        ``attrs["missing"]`` lists them.
+
+    Raises
+    ------
+    FileNotFoundError
+        When a list file is missing; the message gives the command that downloads it.
+    ValueError
+        When a list file is malformed, or a clip is in two parts.
+
+    Example
+    -------
+    >>> df = load_gtzan_genre(locate("gtzan_genre")[0])  # doctest: +SKIP
+    >>> parts = gtzan_genre_split(df)  # doctest: +SKIP
+    >>> {k: len(v) for k, v in parts.items()}  # doctest: +SKIP
+    {'train': 442, 'valid': 197, 'test': 290}
+    """
+    fetch = DATASETS["gtzan_genre"].fetch_command
+    if root is not None:
+        root = Path(root).expanduser()
+        candidates = [root, root / "gtzan_genre"]
+    elif df.attrs.get("root"):
+        genres = Path(df.attrs["root"])
+        candidates = [genres, genres.parent, genres.parent.parent]
+    else:
+        raise ValueError(
+            "gtzan_genre_split needs root (the gtzan_genre folder holding the split lists) "
+            "when df does not come from load_gtzan_genre"
+        )
+    first = next(iter(GTZAN_GENRE_SPLIT_FILES.values()))
+    folder = next((c for c in candidates if (c / first).is_file()), candidates[0])
+    absent = [f for f in GTZAN_GENRE_SPLIT_FILES.values() if not (folder / f).is_file()]
+    if absent:
+        raise FileNotFoundError(
+            f"The fault-filtered split lists {', '.join(absent)} are not in {folder}. "
+            f"Download them (beside the audio, which is kept) with: {fetch}"
+        )
+    clips = set(df["clip"])
+    out, missing, part_of = {}, [], {}
+    for part, file_name in GTZAN_GENRE_SPLIT_FILES.items():
+        names = read_gtzan_genre_list(folder / file_name)
+        for name in names:
+            if name in part_of:
+                raise ValueError(
+                    f"{name} is in both {GTZAN_GENRE_SPLIT_FILES[part_of[name]]} and "
+                    f"{file_name} in {folder}; the parts must not overlap. Delete the lists "
+                    f"and run {fetch} to download them again."
+                )
+            part_of[name] = part
+        lost = [n for n in names if n not in clips]
+        missing += [f"{n} ({part})" for n in lost]
+        rows = df[df["clip"].isin(set(names))].reset_index(drop=True)
+        rows.attrs["missing"] = lost
+        out[part] = rows
+    warn_files(
+        "clips of the fault-filtered split are not in the table (unreadable or missing) and "
+        "were left out",
+        missing,
+    )
+    return out
 
 
 # --------------------------------------------------------------------------------------

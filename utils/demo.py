@@ -462,7 +462,7 @@ def generate(
     root=None,
     *,
     quick: bool = False,
-    datasets=tuple(layouts.DATASETS),
+    datasets=layouts.CORE_DATASETS,
     seed: int = config.SEED,
     n_jobs: int = -1,
     force: bool = False,
@@ -480,7 +480,8 @@ def generate(
         The small variant (16 + 16 GTZAN clips, 160 MTAT clips) instead of the full one
         (64 + 64 and 800); see :data:`SIZES`.
     datasets : sequence of str
-        Which datasets to generate.
+        Which datasets to generate; default all that have a demo
+        (:data:`utils.layouts.CORE_DATASETS`: optional datasets such as GTZAN genre have none).
     seed : int
         Everything depends on it; the same seed gives byte-identical files.
     n_jobs : int
@@ -515,7 +516,12 @@ def generate(
     """
     names = list(datasets)
     for name in names:
-        layouts.dataset(name)  # a clear error for an unknown name
+        if layouts.dataset(name).optional:  # layouts.dataset: a clear error for an unknown name
+            raise ValueError(
+                f"{name} is an optional dataset and has no demo copy; demo datasets: "
+                f"{', '.join(layouts.CORE_DATASETS)}. Get the real one with "
+                f"{layouts.dataset(name).fetch_command}"
+            )
     if root is None:
         root = config.data_dir() / ("demo-quick" if quick else "demo")
     root = Path(root).expanduser().resolve()
@@ -570,12 +576,17 @@ def _main(argv=None) -> int:
         "--jobs", type=int, default=-1, help="worker processes (default: all cores)"
     )
     parser.add_argument(
-        "datasets", nargs="*", default=list(layouts.DATASETS), help="which datasets (default: all)"
+        "datasets",
+        nargs="*",
+        default=list(layouts.CORE_DATASETS),
+        help="which datasets (default: all that have a demo)",
     )
     args = parser.parse_args(argv)
     for name in args.datasets:
-        if name not in layouts.DATASETS:
-            parser.error(f"unknown dataset {name!r}; known: {', '.join(layouts.DATASETS)}")
+        if name not in layouts.CORE_DATASETS:
+            parser.error(
+                f"no demo for dataset {name!r}; demo datasets: {', '.join(layouts.CORE_DATASETS)}"
+            )
     generate(
         args.root,
         quick=args.quick,

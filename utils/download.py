@@ -5,12 +5,15 @@
 reads. ``download_datasets.sh`` does the downloading (curl, resumable) and calls this
 module for everything else, so paths and sources have one home.
 
+The GTZAN genre collection is optional: ``download_datasets.sh gtzan_genre`` fetches it (and
+the three lists of its fault-filtered split) on request; ``all`` leaves it out.
+
 Command line (used by ``download_datasets.sh``)::
 
     python -m utils.download --list              # datasets, where they are, their sources
     python -m utils.download --check             # verify the datasets that are present
     python -m utils.download --where magnatagatune [--demo] [--quick]
-    python -m utils.download --plan magnatagatune   # files to fetch: name, size, sha256, urls
+    python -m utils.download --plan magnatagatune   # files to fetch: name, size, sha256s, urls
     python -m utils.download --install magnatagatune
     python -m utils.download --inspect magnatagatune FILE [--content-type TYPE]
 """
@@ -60,10 +63,12 @@ class SourceFile:
         Mirrors, tried in this order.
     size : int or None
         Size in bytes, where known; checked after the download.
-    sha256 : str or None
-        SHA-256 of the file, where known; checked after the download. ``None`` means no
-        stable published checksum is known: then only the size (if known) and the
-        archive's own integrity (when it is unpacked) are checked.
+    sha256 : str, tuple of str, or None
+        SHA-256 of the file, where known; checked after the download. A tuple lists the
+        recorded checksums of several copies (a mirror's copy, packed anew, differs byte
+        for byte from the original): any of them is accepted. ``None`` means no stable published checksum
+        is known: then only the size (if known) and the archive's own integrity (when it is
+        unpacked) are checked.
     note : str
         Where the checksum comes from, or why there is none.
     min_size : int or None
@@ -74,10 +79,19 @@ class SourceFile:
     name: str
     urls: tuple
     size: int | None = None
-    sha256: str | None = None
+    sha256: str | tuple | None = None
     note: str = ""
     min_size: int | None = None
 
+    @property
+    def checksums(self) -> tuple:
+        """The accepted SHA-256 checksums (empty when none is known)."""
+        if not self.sha256:
+            return ()
+        return (self.sha256,) if isinstance(self.sha256, str) else tuple(self.sha256)
+
+
+_DNN_MGR_LISTS = "https://raw.githubusercontent.com/coreyker/dnn-mgr/master/gtzan"
 
 _MTAT_MIRRORS = (
     "https://mirg.city.ac.uk/datasets/magnatagatune",
@@ -117,6 +131,38 @@ SOURCES = {
             ("mp3.zip.003", 100_000_000),
         )
     ),
+    # Optional: fetched by `download_datasets.sh gtzan_genre` only, never by `all`.
+    "gtzan_genre": (
+        SourceFile(
+            layouts.GTZAN_GENRE_ARCHIVE,
+            (
+                "http://opihi.cs.uvic.ca/sound/genres.tar.gz",
+                "https://huggingface.co/datasets/marsyas/gtzan/resolve/main/data/genres.tar.gz",
+            ),
+            sha256=(
+                "24347e0223d2ba798e0a558c4c172d9d4a19c00bb7963fe055d183dadb4ef2c6",
+                "b28cc067ff6199bd826f5d1a6931458586d64acae7f44b2e882b7a97af057531",
+            ),
+            note="the original host (opihi.cs.uvic.ca) has been reported dead; the copy on the "
+            "Hugging Face hub (dataset marsyas/gtzan) is a second source. Accepted sha256: the one "
+            "TensorFlow Datasets records for the original (gtzan/checksums.tsv, with the size "
+            "1,225,571,541 bytes), and the Git LFS sha256 Hugging Face shows for its copy; the two "
+            "differ, so no exact size is checked. The archive's own CRCs and its ten genre folders "
+            "are checked when it is unpacked. The Kaggle copy needs a login: unpack it by hand.",
+            min_size=1_000_000_000,
+        ),
+        *(
+            SourceFile(
+                file_name,
+                (f"{_DNN_MGR_LISTS}/{file_name}",),
+                note="the fault-filtered split of Kereliuk, Sturm & Larsen (2015), from their "
+                "repository coreyker/dnn-mgr; no published size or checksum: each line is parsed "
+                "and the clip count compared with the published one when it is installed",
+                min_size=1_000,
+            )
+            for file_name in layouts.GTZAN_GENRE_SPLIT_FILES.values()
+        ),
+    ),
 }
 
 #: Environment variable naming a JSON file that replaces :data:`SOURCES` (for tests and mirrors).
@@ -124,7 +170,11 @@ SOURCES_ENV = "MUSICDL_SOURCES_FILE"
 
 #: Rough disk space (bytes) the download plus the unpacked dataset need, for the free-space
 #: check, where :data:`SOURCES` gives no file sizes to add up.
-APPROX_BYTES = {"gtzan_music_speech": 700_000_000, "magnatagatune": 7_000_000_000}
+APPROX_BYTES = {
+    "gtzan_music_speech": 700_000_000,
+    "magnatagatune": 7_000_000_000,
+    "gtzan_genre": 2_600_000_000,
+}
 
 
 def sources(name: str) -> tuple:
@@ -140,7 +190,8 @@ def sources(name: str) -> tuple:
     tuple of SourceFile
         From ``$MUSICDL_SOURCES_FILE`` when it is set and names this dataset, else from
         :data:`SOURCES`. The JSON file maps a dataset name to a list of objects with keys
-        ``name``, ``urls`` (list), and optionally ``size``, ``sha256``, ``note``.
+        ``name``, ``urls`` (list), and optionally ``size``, ``sha256`` (a string, or a list
+        of accepted checksums), ``note``, ``min_size``.
 
     Example
     -------
@@ -163,7 +214,7 @@ def sources(name: str) -> tuple:
                     f["name"],
                     tuple(f["urls"]),
                     f.get("size"),
-                    f.get("sha256"),
+                    tuple(f["sha256"]) if isinstance(f.get("sha256"), list) else f.get("sha256"),
                     f.get("note", ""),
                     f.get("min_size"),
                 )
@@ -177,11 +228,21 @@ def downloads_dir(name: str) -> Path:
     return config.data_dir() / "downloads" / layouts.dataset(name).name
 
 
-def _need_bytes(name: str) -> int:
+def _plan(name: str) -> tuple:
+    """The files of ``name`` still to download: all of them, except, when the GTZAN genre
+    audio is installed but its split lists are not, the 1.2 GB archive.
+    """
     files = sources(name)
+    if name == "gtzan_genre" and layouts.is_present(layouts.real_path(name), name):
+        files = tuple(f for f in files if f.name != layouts.GTZAN_GENRE_ARCHIVE)
+    return files
+
+
+def _need_bytes(name: str) -> int:
+    files = _plan(name)
     known = sum(2 * f.size for f in files if f.size)  # the download and its unpacked copy
-    if os.environ.get(SOURCES_ENV) or known:
-        need = known + 1_000_000
+    if os.environ.get(SOURCES_ENV) or known or len(files) < len(sources(name)):
+        need = known + 1_000_000  # (what is left of a partly installed dataset is small)
     else:
         need = APPROX_BYTES[layouts.dataset(name).name]
     dl = downloads_dir(name)  # what is already downloaded needs no more space
@@ -339,11 +400,7 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
         if tmp.exists():
             shutil.rmtree(tmp)  # our own leftover from an interrupted run
         tmp.mkdir(parents=True)
-        with tarfile.open(archive) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp, filter="data")
-            else:  # Python < 3.11.4: the same refusals as the "data" filter, by hand
-                tar.extractall(tmp, members=_safe_members(tar))
+        _extract_tar(archive, tmp)
         found = _find_dir(tmp, lambda d: (d / "music_wav").is_dir() and (d / "speech_wav").is_dir())
         if found is None:
             raise ValueError(
@@ -360,6 +417,91 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
         raise _write_failed(err, into=real.parent, downloads=downloads) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _extract_tar(archive: Path, into: Path) -> None:
+    """Unpack ``archive`` into ``into``, refusing members that would land outside it."""
+    import tarfile
+
+    with tarfile.open(archive) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(into, filter="data")
+        else:  # Python < 3.11.4: the same refusals as the "data" filter, by hand
+            tar.extractall(into, members=_safe_members(tar))
+
+
+def _install_gtzan_genre(real: Path, downloads: Path) -> None:
+    """Unpack ``genres.tar.gz`` (unless the audio is there) and put the split lists beside it."""
+    fetch = layouts.DATASETS["gtzan_genre"].fetch_command
+    archive = downloads / layouts.GTZAN_GENRE_ARCHIVE
+    has_audio = layouts.is_present(real, "gtzan_genre")
+    lists = {part: downloads / f for part, f in layouts.GTZAN_GENRE_SPLIT_FILES.items()}
+    absent = [] if has_audio or archive.is_file() else [str(archive)]
+    absent += [str(p) for p in lists.values() if not p.is_file() and not (real / p.name).is_file()]
+    if absent:
+        raise FileNotFoundError(f"Expected the downloaded files {', '.join(absent)}; run {fetch}")
+    new_lists = {part: p for part, p in lists.items() if not (real / p.name).is_file()}
+    for part, path in new_lists.items():  # the small files first: a bad one stops before unpacking
+        why = inspect_download(path)
+        if why:
+            raise ValueError(f"{path} is {why}: delete it, then run {fetch} again.")
+        names = datasets.read_gtzan_genre_list(path)  # a clear ValueError for a damaged list
+        want = layouts.GTZAN_GENRE_SPLIT_SIZES[part]
+        if len(names) != want:
+            warnings.warn(
+                f"{path} lists {len(names)} clips; the published {part} part has {want}. It is "
+                f"installed, but it is not the split of Kereliuk et al. (2015).",
+                stacklevel=2,
+            )
+    if not has_audio:
+        _unpack_gtzan_genre(archive, real, downloads=downloads)
+    try:
+        for path in new_lists.values():
+            part = real / (path.name + ".copying")
+            shutil.copyfile(path, part)
+            os.replace(part, real / path.name)
+    except OSError as err:
+        raise _write_failed(err, into=real, downloads=downloads) from None
+
+
+def _unpack_gtzan_genre(archive: Path, real: Path, *, downloads: Path) -> None:
+    import tarfile
+
+    fetch = layouts.DATASETS["gtzan_genre"].fetch_command
+    for folder in layouts.GTZAN_GENRE_FOLDERS:
+        if (real / folder).exists():
+            raise FileExistsError(
+                f"{real / folder} exists but is incomplete (no blues/ in it). Move it away (it is "
+                f"not deleted automatically), then run this again."
+            )
+    tmp = real.parent / f".{real.name}.unpacking"
+    try:
+        if tmp.exists():
+            shutil.rmtree(tmp)  # our own leftover from an interrupted run
+        tmp.mkdir(parents=True)
+        _extract_tar(archive, tmp)
+        found = _find_dir(tmp, lambda d: all((d / g).is_dir() for g in layouts.GTZAN_GENRES))
+        if found is None:
+            raise ValueError(
+                f"{archive} does not contain the ten genre folders "
+                f"({', '.join(layouts.GTZAN_GENRES)}); is it the GTZAN genre archive? If not, "
+                f"delete it and run {fetch}."
+            )
+        real.mkdir(parents=True, exist_ok=True)
+        os.replace(found, real / layouts.GTZAN_GENRE_FOLDERS[0])
+    except (tarfile.TarError, *_DAMAGED) as err:
+        raise ValueError(
+            f"{archive} could not be unpacked ({err}); delete it and download it again ({fetch})."
+        ) from None
+    except OSError as err:
+        raise _write_failed(err, into=real.parent, downloads=downloads) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _missing_lists(real: Path) -> list:
+    """The split lists of GTZAN genre that are not installed in ``real``."""
+    return [f for f in layouts.GTZAN_GENRE_SPLIT_FILES.values() if not (real / f).is_file()]
 
 
 def _safe_members(tar):
@@ -559,7 +701,8 @@ def install(name: str, *, downloads=None) -> Path:
     Unpacks into a temporary folder and renames at the end, so an interrupted run never
     leaves a folder that looks complete. Never deletes the downloads; they can be removed
     by hand once the dataset is installed. Damaged mp3 files of MTAT (up to 1% of them) are
-    reported in a warning and left out.
+    reported in a warning and left out. For GTZAN genre, the split lists are checked and
+    copied beside the audio; audio already there (e.g. unpacked by hand) is kept.
 
     Example
     -------
@@ -570,17 +713,26 @@ def install(name: str, *, downloads=None) -> Path:
     if _installed(name):
         return real
     downloads = Path(downloads) if downloads else downloads_dir(name)
-    {"gtzan_music_speech": _install_gtzan, "magnatagatune": _install_mtat}[ds.name](real, downloads)
+    installers = {
+        "gtzan_music_speech": _install_gtzan,
+        "magnatagatune": _install_mtat,
+        "gtzan_genre": _install_gtzan_genre,
+    }
+    installers[ds.name](real, downloads)
     if not layouts.is_present(real, name):  # pragma: no cover - defensive
         raise RuntimeError(f"Installing {ds.title} finished but {real / ds.marker} is missing.")
     return real
 
 
 def _installed(name: str) -> bool:
-    """The real dataset is present and, for MTAT, its mp3 folder is complete."""
+    """The real dataset is present and, for MTAT, its mp3 folder is complete; for GTZAN
+    genre, its split lists are there too.
+    """
     real = layouts.real_path(name)
     if not layouts.is_present(real, name):
         return False
+    if name == "gtzan_genre":
+        return not _missing_lists(real)
     return name != "magnatagatune" or _mtat_complete(real)
 
 
@@ -592,6 +744,10 @@ def _manual(name: str) -> str:
     layout = {
         "gtzan_music_speech": f"{real}/music_speech/music_wav/*.wav and .../speech_wav/*.wav",
         "magnatagatune": f"{real}/annotations_final.csv, clip_info_final.csv and mp3/0..f/*.mp3",
+        "gtzan_genre": f"{real}/genres/<genre>/<genre>.000NN.wav (or the Kaggle copy's "
+        f"genres_original/ folder, from kaggle.com/datasets/andradaolteanu/"
+        f"gtzan-dataset-music-genre-classification) and the split lists "
+        f"{', '.join(layouts.GTZAN_GENRE_SPLIT_FILES.values())} in {real}",
     }[name]
     return (
         f"To install {ds.title} by hand, put these files here and run `{ds.fetch_command}` again:\n{files}\n"
@@ -660,19 +816,66 @@ def _check_mtat(real: Path) -> list:
     return problems
 
 
+def _check_gtzan_genre(real: Path) -> list:
+    """Problems of the installed GTZAN genre collection (prints the counts)."""
+    df = datasets.load_gtzan_genre(real)
+    skipped = [Path(s.rsplit(" (", 1)[0]).stem for s in df.attrs["skipped"]]
+    known = [s for s in skipped if s in layouts.GTZAN_GENRE_UNREADABLE]
+    expected = len(layouts.GTZAN_GENRES) * layouts.GTZAN_GENRE_CLIPS
+    print(
+        f"gtzan_genre: {len(df):,} clips in {real} (expected {expected:,}"
+        + (f", less the known unreadable {', '.join(known)}" if known else "")
+        + ")"
+    )
+    counts = df["genre"].value_counts().to_dict()
+    problems = []
+    for genre in layouts.GTZAN_GENRES:
+        lacking = layouts.GTZAN_GENRE_CLIPS - counts.get(genre, 0)
+        lacking -= sum(s.startswith(genre + ".") for s in known)
+        if lacking > 0:
+            problems.append(f"{lacking} {genre} clips are missing or unreadable")
+    short = df[df["duration"] < layouts.GTZAN_MIN_SECONDS]
+    if len(short):
+        problems.append(
+            f"{len(short)} clips are shorter than {layouts.GTZAN_MIN_SECONDS:g} s (truncated), e.g. "
+            f"{short['path'].iloc[0]} ({short['duration'].iloc[0]:.2f} s)"
+        )
+    missing = _missing_lists(real)
+    if missing:
+        problems.append(
+            f"the split lists {', '.join(missing)} are missing (run "
+            f"{layouts.DATASETS['gtzan_genre'].fetch_command}: it fetches only what is missing)"
+        )
+    for part, file_name in layouts.GTZAN_GENRE_SPLIT_FILES.items():
+        if file_name not in missing:
+            n = len(datasets.read_gtzan_genre_list(real / file_name))
+            if n != layouts.GTZAN_GENRE_SPLIT_SIZES[part]:
+                problems.append(
+                    f"{file_name} lists {n} clips, the published {part} part "
+                    f"{layouts.GTZAN_GENRE_SPLIT_SIZES[part]}"
+                )
+    return problems
+
+
 def _check() -> int:
     problems = 0
+    checks = {
+        "gtzan_music_speech": _check_gtzan,
+        "magnatagatune": _check_mtat,
+        "gtzan_genre": _check_gtzan_genre,
+    }
     for name, ds in layouts.DATASETS.items():
         real = layouts.real_path(name)
         if not layouts.is_present(real, name):
-            print(
-                f"{name}: not present in {real} (get it with: {ds.fetch_command}; the demo is used meanwhile)"
+            meanwhile = (
+                "optional, fetched only on request" if ds.optional else "the demo is used meanwhile"
             )
+            print(f"{name}: not present in {real} (get it with: {ds.fetch_command}; {meanwhile})")
             continue
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                found = _check_gtzan(real) if name == "gtzan_music_speech" else _check_mtat(real)
+                found = checks[name](real)
             for w in caught:
                 print(f"  warning: {w.message}")
         except (ValueError, FileNotFoundError) as err:
@@ -740,16 +943,19 @@ def _main(argv=None) -> int:
             for row in datasets.status():
                 print(f"{row['dataset']}: {row['title']}")
                 print(f"  real:  {'present' if row['real'] else 'missing'}  {row['path']}")
-                demo = layouts.demo_path(row["dataset"])
-                print(f"  demo:  {'present' if row['demo'] else 'not generated'}  {demo}")
-                print(
-                    f"  quick demo: {'present' if row['demo_quick'] else 'not generated'}  "
-                    f"{layouts.demo_path(row['dataset'], quick=True)}"
-                )
+                if row["optional"]:
+                    print("  demo:  none (optional dataset: not part of `all`, fetched on request)")
+                else:
+                    demo = layouts.demo_path(row["dataset"])
+                    print(f"  demo:  {'present' if row['demo'] else 'not generated'}  {demo}")
+                    print(
+                        f"  quick demo: {'present' if row['demo_quick'] else 'not generated'}  "
+                        f"{layouts.demo_path(row['dataset'], quick=True)}"
+                    )
                 print(f"  fetch: {row['fetch']}")
                 for f in sources(row["dataset"]):
                     size = f"{f.size:,} bytes" if f.size else "size unknown"
-                    print(f"    {f.name}: {size}, sha256 {f.sha256 or 'unknown'}")
+                    print(f"    {f.name}: {size}, sha256 {' or '.join(f.checksums) or 'unknown'}")
                     for url in f.urls:
                         print(f"      {url}")
             return 0
@@ -768,8 +974,9 @@ def _main(argv=None) -> int:
         elif args.downloads:
             print(downloads_dir(args.downloads))
         elif args.plan:
-            for f in sources(args.plan):
-                print("\t".join([f.name, str(f.size or "-"), f.sha256 or "-", " ".join(f.urls)]))
+            for f in _plan(args.plan):
+                sha = ",".join(f.checksums) or "-"
+                print("\t".join([f.name, str(f.size or "-"), sha, " ".join(f.urls)]))
         elif args.need_bytes:
             print(_need_bytes(args.need_bytes))
         elif args.install:

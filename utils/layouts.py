@@ -13,9 +13,14 @@ GTZAN Music/Speech
 MagnaTagATune (MTAT)
     ``magnatagatune/{annotations_final.csv,clip_info_final.csv,mp3/0..f/*.mp3}``: 25,863
     clips of about 29 s, 16 kHz mono mp3, 188 binary tags.
+GTZAN genre collection (optional)
+    ``gtzan_genre/genres/<genre>/<genre>.000NN.wav`` (or the Kaggle copy's
+    ``genres_original/<genre>/...``): 10 genres of 100 clips of 30 s, 22,050 Hz mono
+    16-bit, and beside them the fault-filtered split lists ``{train,valid,test}_filtered.txt``.
 
 The offline demo copies sit in ``demo/`` (full) and ``demo-quick/`` (quick mode) inside
-the data folder, in exactly the same layouts.
+the data folder, in exactly the same layouts. Optional datasets (:attr:`Dataset.optional`)
+have no demo copy and are fetched only on request, never by ``download_datasets.sh all``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ __all__ = [
     "GTZAN_SR", "GTZAN_SECONDS", "GTZAN_CLIPS", "GTZAN_MIN_SECONDS", "MTAT_SR", "MTAT_CLIPS",
     "MTAT_BITRATE", "MTAT_MIN_DURATION", "MTAT_FOLDERS", "SPLIT_FOLDERS",
     "ANNOTATION_FILE", "CLIP_INFO_FILE", "CLIP_INFO_COLUMNS", "TAGS_188", "TOP50_TAGS",
+    "CORE_DATASETS", "GTZAN_GENRES", "GTZAN_GENRE_FOLDERS", "GTZAN_GENRE_CLIPS", "GTZAN_GENRE_SR",
+    "GTZAN_GENRE_SECONDS", "GTZAN_GENRE_ARCHIVE", "GTZAN_GENRE_SPLIT_FILES",
+    "GTZAN_GENRE_SPLIT_SIZES", "GTZAN_GENRE_UNREADABLE",
 ]
 # fmt: on
 
@@ -49,12 +57,24 @@ class Dataset:
         Folder inside the data folder.
     marker : str
         A path inside ``folder`` whose presence means the dataset is installed.
+    alt_markers : tuple of str
+        Other paths that mean the same (another copy's layout of the same files).
+    optional : bool
+        Fetched only on request (``download_datasets.sh NAME``), never by ``all`` or
+        ``make data``; it has no demo copy, and a notebook uses it only when present.
     """
 
     name: str
     title: str
     folder: str
     marker: str
+    alt_markers: tuple = ()
+    optional: bool = False
+
+    @property
+    def markers(self) -> tuple:
+        """Every path whose presence means the dataset is installed."""
+        return (self.marker, *self.alt_markers)
 
     @property
     def fetch_command(self) -> str:
@@ -70,7 +90,19 @@ DATASETS = {
     "magnatagatune": Dataset(
         "magnatagatune", "MagnaTagATune", "magnatagatune", "annotations_final.csv"
     ),
+    "gtzan_genre": Dataset(
+        "gtzan_genre",
+        "GTZAN genre collection",
+        "gtzan_genre",
+        "genres/blues",
+        alt_markers=("genres_original/blues", "Data/genres_original/blues"),
+        optional=True,
+    ),
 }
+
+#: The datasets every notebook can count on: fetched by ``download_datasets.sh all`` and
+#: ``make data``, with an offline demo copy. The others (:attr:`Dataset.optional`) are not.
+CORE_DATASETS = tuple(name for name, ds in DATASETS.items() if not ds.optional)
 
 
 def dataset(name: str) -> Dataset:
@@ -107,8 +139,8 @@ def demo_path(name: str, *, quick: bool = False) -> Path:
 
 
 def is_present(root: Path, name: str) -> bool:
-    """True when ``root`` holds dataset ``name`` (its marker path exists)."""
-    return (Path(root) / dataset(name).marker).exists()
+    """True when ``root`` holds dataset ``name`` (one of its marker paths exists)."""
+    return any((Path(root) / m).exists() for m in dataset(name).markers)
 
 
 # GTZAN Music/Speech
@@ -122,6 +154,37 @@ GTZAN_SECONDS = 30.0
 GTZAN_CLIPS = {"music": 64, "speech": 64}
 #: A real GTZAN clip shorter than this (seconds) is truncated.
 GTZAN_MIN_SECONDS = 29.0
+
+
+# GTZAN genre collection (Tzanetakis & Cook 2002), optional
+
+#: The 10 genres of GTZAN, in the order of its folders and of the literature.
+# fmt: off
+GTZAN_GENRES = (
+    "blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock",
+)
+# fmt: on
+#: Folders (inside ``gtzan_genre/``) that may hold the 10 genre folders: ``genres/`` from
+#: ``genres.tar.gz``, ``genres_original/`` (or ``Data/genres_original/``) from the Kaggle copy.
+GTZAN_GENRE_FOLDERS = ("genres", "genres_original", "Data/genres_original")
+#: Clips per genre, sample rate (Hz) and clip length (s) of the real collection.
+GTZAN_GENRE_CLIPS = 100
+GTZAN_GENRE_SR = 22050
+GTZAN_GENRE_SECONDS = 30.0
+#: The archive of the original distribution; it unpacks to ``genres/<genre>/<genre>.000NN.wav``.
+GTZAN_GENRE_ARCHIVE = "genres.tar.gz"
+#: The fault-filtered split of Kereliuk, Sturm & Larsen (2015): one list file per part, kept
+#: beside the audio in ``gtzan_genre/``. Each line names one clip (``blues/blues.00029.wav``).
+GTZAN_GENRE_SPLIT_FILES = {
+    "train": "train_filtered.txt",
+    "valid": "valid_filtered.txt",
+    "test": "test_filtered.txt",
+}
+#: Clips per part of that split (930 of the 1,000: repeated and mislabelled clips are out).
+GTZAN_GENRE_SPLIT_SIZES = {"train": 443, "valid": 197, "test": 290}
+#: Clips of the real collection that no decoder reads (reported when loading, not a fault
+#: of the installation).
+GTZAN_GENRE_UNREADABLE = ("jazz.00054",)
 
 
 # MagnaTagATune

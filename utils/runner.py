@@ -409,7 +409,16 @@ def main(argv=None) -> int:
     if needed:
         print("Data (real where downloaded, else the offline demo, generated on first use):")
     for name in needed:
-        root, source = datasets.locate(name, quick=args.quick)
+        try:
+            root, source = datasets.locate(name, quick=args.quick)
+        except FileNotFoundError:
+            if not layouts.dataset(name).optional:
+                raise
+            # no demo copy: the notebook skips the part that needs it
+            print(
+                f"  {name}: not used (optional; get it with {layouts.dataset(name).fetch_command})"
+            )
+            continue
         print(f"  {name}: {source} ({root})")
     print(
         f"Running {len(selected)} notebook(s) in {'quick' if args.quick else 'full'} mode into {out}"
