@@ -271,7 +271,15 @@ def audio_dataset(
     -----
     UserWarning
         Once for each file that cannot be read, naming it and the reason; the file is left
-        out and the run goes on.
+        out and the run goes on. The warnings come from TensorFlow's worker threads, where
+        one can occasionally be lost (another thread's decoder may be silencing warnings at
+        that moment): ``.skipped`` and ``.report()`` are the complete record.
+
+    Notes
+    -----
+    The number of batches is not known before the files are read (a file may be skipped),
+    so at the end of the first epoch ``model.fit`` warns "Your input ran out of data";
+    it then knows the length and trains every further epoch in full.
 
     Example
     -------
