@@ -27,12 +27,16 @@ __all__ = [
     "compact_cnn",
     "dense",
     "distribution_strategy",
+    "front_end_settings",
+    "load_model",
     "logistic_regression",
     "parallel_cnn",
     "rnn",
     "setup_device",
     "single_cnn",
     "stacked_cnn",
+    "tagging_cnn",
+    "WON2020_CHUNK_SAMPLES",
 ]
 
 
@@ -106,13 +110,34 @@ def setup_device(*, mixed_precision: bool | str = "auto", verbose: bool = True) 
     return info
 
 
-def distribution_strategy():
-    """A ``tf.distribute`` strategy: mirrored over all GPUs when there are several, else the default.
+def distribution_strategy(*, devices=None):
+    """A ``tf.distribute`` strategy: mirrored over several devices when there are, else the default.
 
-    Build and compile models inside ``with distribution_strategy().scope():``.
+    Build and compile models inside ``with distribution_strategy().scope():``; ``model.fit``
+    then splits each batch over the replicas and averages their gradients. The same code
+    runs on one CPU, one GPU or several GPUs.
+
+    Parameters
+    ----------
+    devices : sequence of str, optional
+        Mirror over exactly these devices (e.g. ``["/cpu:0", "/cpu:1"]``, two logical CPUs
+        made with ``tf.config.set_logical_device_configuration``). Default: all GPUs when
+        there are several, else TensorFlow's default strategy (one device).
+
+    Returns
+    -------
+    tf.distribute.Strategy
+        ``.num_replicas_in_sync`` says how many devices share each batch.
+
+    Example
+    -------
+    >>> distribution_strategy().num_replicas_in_sync >= 1  # doctest: +SKIP
+    True
     """
     import tensorflow as tf
 
+    if devices is not None:
+        return tf.distribute.MirroredStrategy(list(devices))
     gpus = tf.config.list_physical_devices("GPU")
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy()
@@ -692,3 +717,214 @@ def rnn(
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = _output(x, keras, n_outputs, output_activation)
     return keras.Model(inputs, outputs, name=name)
+
+
+# --------------------------------------------------------------------------------------
+# Tagging from raw audio (notebook 07)
+# --------------------------------------------------------------------------------------
+
+#: Samples per training chunk of Won et al.'s short-chunk CNN: 59,049 = 3^10, 3.69 s at 16 kHz.
+WON2020_CHUNK_SAMPLES = 59049
+
+
+def tagging_cnn(
+    *,
+    n_outputs: int = 50,
+    sr: int = 16000,
+    chunk_samples: int | None = WON2020_CHUNK_SAMPLES,
+    n_mels: int = 128,
+    n_fft: int = 512,
+    hop_length: int = 256,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    top_db: float | None = 80.0,
+    front_end: bool = True,
+    filters=(128, 128, 256, 256, 256, 256, 512),
+    dense_units: int = 512,
+    dropout: float = 0.5,
+    bn_momentum: float = 0.9,
+    output_activation: str = "sigmoid",
+    name: str = "tagging_cnn",
+):
+    """The short-chunk CNN of Won et al. (2020) with its mel spectrogram computed inside the model.
+
+    Raw audio goes in. The front end, always float32 (also under ``mixed_float16``):
+    ``keras.layers.MelSpectrogram`` (power, the settings of
+    :func:`utils.audio.log_mel` with ``keras_compatible=True``), decibels with ``top_db``
+    taken from *each example's own* maximum (:class:`utils.layers.PerExampleDecibels`;
+    Keras' own ``power_to_db`` takes it from the whole batch), and batch normalisation per
+    mel band. Then one block per entry of ``filters``: Conv2D 3 x 3 -> batch normalisation
+    -> ReLU -> max-pooling 2 x 2; global max-pooling over what is left of frequency and time;
+    Dense -> batch normalisation -> ReLU -> dropout; the output. With the defaults (128 mel
+    bands, 7 blocks, chunks of 59,049 samples = 3.69 s at 16 kHz) this is the published
+    model: 128 bands and 231 frames pool down to 1 x 2.
+
+    On a GPU the spectrogram is computed there too, so the input pipeline only decodes
+    audio; :func:`setup_device` switches the rest of the model to mixed precision.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Tags (50 for the MagnaTagATune top-50 task).
+    sr : int
+        Sample rate of the input audio, Hz.
+    chunk_samples : int or None
+        Input length in samples; ``None`` accepts any length (e.g. whole clips).
+    n_mels, n_fft, hop_length, fmin, fmax, top_db
+        The mel spectrogram and its decibel scaling, as in :func:`utils.audio.log_mel`
+        (Won et al.: 128 bands, 512-sample windows, hops of 256 at 16 kHz).
+    front_end : bool
+        False leaves the front end out: the input is then a log-mel spectrogram
+        ``(n_mels, frames)`` computed beforehand (to compare the speed of the two).
+    filters : sequence of int
+        Filters of each convolution block.
+    dense_units : int
+        Units of the dense layer before the output (0: none).
+    dropout : float
+        Dropout before the output layer.
+    bn_momentum : float
+        Momentum of every batch normalisation's running statistics (see :func:`compact_cnn`).
+    output_activation : str
+        ``"sigmoid"`` for multi-label tagging.
+    name : str
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled. Input ``(chunk_samples,)`` float32 audio (or ``(n_mels, frames)`` dB
+        without the front end); output ``(n_outputs,)``, float32. The front-end layers are
+        named ``mel``, ``decibels``, ``add_channel`` and ``mel_bn``.
+
+    Example
+    -------
+    >>> m = tagging_cnn(filters=(8, 8), dense_units=0, n_mels=32, chunk_samples=16000)  # doctest: +SKIP
+    >>> m.input_shape, m.output_shape  # doctest: +SKIP
+    ((None, 16000), (None, 50))
+    """
+    filters = list(filters)
+    if not filters:
+        raise ValueError("filters must name at least one convolution block, e.g. (32, 64)")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), found {dropout}")
+    with quiet_native_stderr():
+        import keras
+
+    from . import layers
+
+    frames = None if chunk_samples is None else 1 + chunk_samples // hop_length
+    if front_end:
+        inputs = keras.Input(shape=(chunk_samples,), name="input", dtype="float32")
+        x = keras.layers.MelSpectrogram(
+            fft_length=n_fft,
+            sequence_stride=hop_length,
+            sequence_length=n_fft,
+            window="hann",
+            sampling_rate=sr,
+            num_mel_bins=n_mels,
+            min_freq=float(fmin),
+            max_freq=float(sr / 2 if fmax is None else fmax),
+            power_to_db=False,
+            mag_exp=2.0,
+            dtype="float32",
+            name="mel",
+        )(inputs)
+        x = layers.PerExampleDecibels(top_db=top_db, dtype="float32", name="decibels")(x)
+    else:
+        inputs = keras.Input(shape=(n_mels, frames), name="input", dtype="float32")
+        x = inputs
+    x = keras.layers.Reshape((n_mels, -1, 1), dtype="float32", name="add_channel")(x)
+    x = keras.layers.BatchNormalization(
+        axis=1, momentum=bn_momentum, dtype="float32", name="mel_bn"
+    )(x)
+    for i, n in enumerate(filters, start=1):
+        x = keras.layers.Conv2D(n, (3, 3), padding="same", use_bias=False, name=f"conv{i}_conv")(x)
+        x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"conv{i}_bn")(x)
+        x = keras.layers.Activation("relu", name=f"conv{i}_relu")(x)
+        x = keras.layers.MaxPooling2D((2, 2), padding="same", name=f"conv{i}_pool")(x)
+    x = keras.layers.GlobalMaxPooling2D(name="global_pool")(x)
+    if dense_units:
+        x = keras.layers.Dense(dense_units, use_bias=False, name="dense")(x)
+        x = keras.layers.BatchNormalization(momentum=bn_momentum, name="dense_bn")(x)
+        x = keras.layers.Activation("relu", name="dense_relu")(x)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    outputs = _output(x, keras, n_outputs, output_activation)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def front_end_settings(model) -> dict:
+    """The sample rate and input length a raw-audio model expects, read from its layers.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model whose input is audio and which holds a ``keras.layers.MelSpectrogram``
+        (as :func:`tagging_cnn` builds).
+
+    Returns
+    -------
+    dict
+        ``sr`` (int, Hz) and ``chunk_samples`` (int, or ``None`` for any length).
+
+    Raises
+    ------
+    ValueError
+        When the model has no mel front end (it expects precomputed features).
+
+    Example
+    -------
+    >>> front_end_settings(tagging_cnn(filters=(4,), dense_units=0))  # doctest: +SKIP
+    {'sr': 16000, 'chunk_samples': 59049}
+    """
+    import keras
+
+    mel = [layer for layer in model.layers if isinstance(layer, keras.layers.MelSpectrogram)]
+    if not mel:
+        raise ValueError(
+            f"model {model.name!r} has no keras.layers.MelSpectrogram, so it does not take raw "
+            "audio; build one with utils.models.tagging_cnn(front_end=True)"
+        )
+    shape = model.input_shape
+    return {"sr": int(mel[0].sampling_rate), "chunk_samples": shape[1] if len(shape) == 2 else None}
+
+
+def load_model(path, *, compile: bool = True):
+    """Load a model saved with ``model.save("....keras")``, custom layers included.
+
+    Imports :mod:`utils.layers` first, which registers the project's layers with Keras.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.keras`` file.
+    compile : bool
+        Restore the optimizer and loss too (needed to go on training, not to predict).
+
+    Returns
+    -------
+    keras.Model
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no such file; the message says how to make one.
+
+    Example
+    -------
+    >>> model = load_model("data/models/music_tagger.keras")  # doctest: +SKIP
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no saved model at {path}; train one and save it with model.save({str(path)!r}) "
+            "(notebook 07 does), or pass the path of a .keras file"
+        )
+    with quiet_native_stderr():
+        import keras
+
+    from . import layers  # noqa: F401 - registers the custom layers before loading
+
+    return keras.saving.load_model(path, compile=compile)

@@ -1,0 +1,91 @@
+"""Custom Keras layers of the models, registered so that a saved ``.keras`` model loads again.
+
+Importing this module registers every layer in it with
+``keras.saving.register_keras_serializable(package="musicdl")``; :mod:`utils.models`
+imports it when it builds a model that uses one, and :func:`utils.models.load_model`
+imports it before loading. A model saved with one of these layers loads with plain
+``keras.saving.load_model`` once ``utils.layers`` has been imported.
+
+Unlike the other modules, this one imports Keras (and so TensorFlow) when it is imported:
+a layer class must exist before a saved model naming it is read.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .config import quiet_native_stderr
+
+with quiet_native_stderr():
+    import keras
+    from keras import ops
+
+__all__ = ["PACKAGE", "PerExampleDecibels"]
+
+#: The package name the layers are registered under (``"musicdl>PerExampleDecibels"``).
+PACKAGE = "musicdl"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class PerExampleDecibels(keras.layers.Layer):
+    """Power to decibels, with ``top_db`` measured from each example's own maximum.
+
+    ``10 log10(max(S, amin) / ref)``, then every value more than ``top_db`` below the
+    example's loudest value is raised to that floor: ``librosa.power_to_db(S, ref=ref,
+    amin=amin, top_db=top_db)`` applied to each example of the batch on its own.
+    ``keras.layers.MelSpectrogram(power_to_db=True)`` instead takes the maximum over the
+    whole batch, so a quiet clip's floor depends on how loud its batch-mates are; with this
+    layer a clip's features are the same alone and in any batch.
+
+    Parameters
+    ----------
+    top_db : float or None
+        Dynamic range kept below each example's maximum, in dB; ``None`` keeps all.
+    amin : float
+        Smallest power taken into account (``-100 dB`` for ``ref=1``).
+    ref : float
+        The power that maps to 0 dB (1.0: an absolute scale, as Keras and
+        :func:`utils.audio.log_mel` use, so loud and quiet clips stay different).
+    **kwargs
+        Passed to ``keras.layers.Layer`` (``name``, ``dtype``).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> S = np.array([[[1.0, 1e-3]], [[1e-4, 1e-12]]], dtype="float32")
+    >>> PerExampleDecibels(top_db=60.0)(S).numpy().round(1).tolist()
+    [[[0.0, -30.0]], [[-40.0, -100.0]]]
+    """
+
+    def __init__(
+        self, *, top_db: float | None = 80.0, amin: float = 1e-10, ref: float = 1.0, **kwargs
+    ):
+        super().__init__(**kwargs)
+        if top_db is not None and top_db <= 0:
+            raise ValueError(f"top_db must be positive (dB) or None, found {top_db}")
+        if amin <= 0 or ref <= 0:
+            raise ValueError(f"amin and ref must be positive, found amin={amin}, ref={ref}")
+        self.top_db = None if top_db is None else float(top_db)
+        self.amin = float(amin)
+        self.ref = float(ref)
+
+    def call(self, inputs):
+        """Decibels of a batch of power spectrograms, each floored ``top_db`` below its peak."""
+        x = ops.cast(inputs, self.compute_dtype)
+        db = 10.0 * ops.log10(ops.maximum(x, self.amin))
+        db = db - 10.0 * math.log10(max(self.ref, self.amin))
+        if self.top_db is not None:
+            axes = tuple(range(1, len(db.shape)))
+            peak = ops.max(db, axis=axes, keepdims=True)
+            db = ops.maximum(db, peak - self.top_db)
+        return db
+
+    def compute_output_shape(self, input_shape):
+        """The input's shape: the layer works element by element."""
+        return input_shape
+
+    def get_config(self):
+        """The options, for saving the layer in a ``.keras`` file."""
+        config = super().get_config()
+        config.update({"top_db": self.top_db, "amin": self.amin, "ref": self.ref})
+        return config

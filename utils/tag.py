@@ -1,0 +1,179 @@
+"""Tagging audio files with a trained model, from Python and from the command line.
+
+:func:`predict_tags` loads any audio file (wav, flac, ogg, mp3; any rate, mono or stereo),
+cuts it into back-to-back chunks of the model's input length, and averages the model's
+predictions over the chunks. The command line does the same for several files::
+
+    python -m utils.tag song.mp3 other.wav --model data/models/music_tagger.keras --top-k 5
+
+It prints each file's top tags with their scores; a file that cannot be read gets a
+clear message on stderr, the other files are still tagged, and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import audio, config, layouts, models
+
+__all__ = ["MODEL_SUBDIR", "default_model_path", "main", "predict_tags"]
+
+#: Where trained models live inside the data folder (notebook 07 saves its tagger there).
+MODEL_SUBDIR = "models"
+
+
+def default_model_path() -> Path:
+    """``<data>/models/music_tagger.keras``: the model the command line uses by default."""
+    return config.data_dir() / MODEL_SUBDIR / "music_tagger.keras"
+
+
+def _tag_names(model, tags) -> list:
+    n_outputs = int(model.output_shape[-1])
+    if tags is None:
+        if n_outputs != len(layouts.TOP50_TAGS):
+            raise ValueError(
+                f"the model has {n_outputs} outputs; pass tags=[...] with one name per output "
+                f"(the default, MagnaTagATune's top 50, has {len(layouts.TOP50_TAGS)})"
+            )
+        tags = layouts.TOP50_TAGS
+    tags = [str(t) for t in tags]
+    if len(tags) != n_outputs:
+        raise ValueError(f"the model has {n_outputs} outputs but {len(tags)} tag names were given")
+    return tags
+
+
+def predict_tags(path, *, model, tags=None, top_k: int = 5, batch_size: int = 16) -> list:
+    """The top tags of one audio file, with scores averaged over its chunks.
+
+    The file is read at the rate the model's mel front end expects and cut into
+    back-to-back chunks of the model's input length (a file shorter than one chunk is
+    zero-padded, the incomplete chunk at the end is dropped); the model scores every
+    chunk and the scores are averaged per tag.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Any audio file :func:`utils.audio.load` reads.
+    model : keras.Model or str or pathlib.Path
+        A raw-audio tagger (:func:`utils.models.tagging_cnn`), or the ``.keras`` file of one.
+    tags : sequence of str, optional
+        One name per model output; default :data:`utils.layouts.TOP50_TAGS` for a model
+        with 50 outputs.
+    top_k : int
+        How many tags to return (all when ``top_k`` is at least the number of tags).
+    batch_size : int
+        Chunks scored at once.
+
+    Returns
+    -------
+    list of (str, float)
+        ``(tag, score)`` pairs, highest score first; scores in [0, 1] for sigmoid outputs.
+
+    Raises
+    ------
+    utils.audio.AudioError
+        When the file cannot be read (the message names it and says why).
+
+    Example
+    -------
+    >>> predict_tags("song.mp3", model="data/models/music_tagger.keras", top_k=3)  # doctest: +SKIP
+    [('guitar', 0.81), ('rock', 0.64), ('loud', 0.41)]
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, found {top_k}")
+    if isinstance(model, (str, Path)):
+        model = models.load_model(model, compile=False)
+    names = _tag_names(model, tags)
+    settings = models.front_end_settings(model)
+    y = audio.load(path, sr=settings["sr"])
+    length = settings["chunk_samples"]
+    if length is None:  # a model that takes any length gets the whole file at once
+        chunks = y[None]
+    else:
+        chunks = audio.segment(y, size=length, hop=length)
+    scores = np.asarray(model.predict(chunks, batch_size=batch_size, verbose=0)).mean(axis=0)
+    order = np.argsort(-scores, kind="stable")[:top_k]
+    return [(names[j], float(scores[j])) for j in order]
+
+
+def main(argv=None) -> int:
+    """The command line: ``python -m utils.tag FILE... [--model PATH] [--top-k K]``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 when every file was tagged; 1 when a file could not be read; 2 for a usage
+        error or a missing model.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m utils.tag",
+        description="Print the top tags of audio files, as predicted by a trained tagger.",
+    )
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="audio files (wav, flac, ogg, mp3)"
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help=f"a .keras model from utils.models.tagging_cnn (default: {default_model_path()})",
+    )
+    parser.add_argument("--top-k", type=int, default=5, help="tags to print per file (default 5)")
+    parser.add_argument(
+        "--tags",
+        type=Path,
+        default=None,
+        help="a text file with one tag name per model output (default: MTAT's top 50)",
+    )
+    args = parser.parse_args(argv)
+    if args.top_k < 1:
+        parser.error(f"--top-k must be at least 1, found {args.top_k}")
+    model_path = args.model or default_model_path()
+    if not model_path.is_file():
+        print(
+            f"error: no model at {model_path}. Train one in notebook 07 (it saves there), or "
+            "pass --model PATH to a .keras file saved from utils.models.tagging_cnn.",
+            file=sys.stderr,
+        )
+        return 2
+    tags = None
+    if args.tags is not None:
+        tags = [t.strip() for t in args.tags.read_text(encoding="utf-8").splitlines() if t.strip()]
+    with config.quiet_native_stderr():
+        model = models.load_model(model_path, compile=False)
+    try:
+        _tag_names(model, tags)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    failed = 0
+    for file in args.files:
+        try:
+            top = predict_tags(file, model=model, tags=tags, top_k=args.top_k)
+        except audio.AudioError as err:
+            failed += 1
+            print(f"error: {err}", file=sys.stderr)
+            continue
+        print(file)
+        for tag, score in top:
+            print(f"  {score:5.3f}  {tag}")
+    if failed:
+        print(
+            f"{failed} of {len(args.files)} files could not be read (see the messages above)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
