@@ -156,8 +156,9 @@ def offer(names, *, cwd=None) -> list[str]:
 
     Example
     -------
-    >>> offer(["gtzan_music_speech"], cwd=config.repo_root())[-1]  # doctest: +SKIP
-    '  For the real data (about 300 MB, a few minutes), run: !bash download_datasets.sh gtzan_music_speech'
+    >>> lines = offer(["gtzan_music_speech"], cwd=config.repo_root() / "notebooks")
+    >>> lines[-1].split("  ")[-1]  # doctest: +SKIP
+    '!bash ../download_datasets.sh gtzan_music_speech'
     """
     import shlex
 
@@ -172,8 +173,8 @@ def offer(names, *, cwd=None) -> list[str]:
             continue
         lines.append(f"{ds.title}: not downloaded, so this notebook uses the offline demo data.")
         lines.append(
-            f"  For the real data ({DOWNLOAD_SIZES[name]}), run: "
-            f"!bash {shlex.quote(script)} {name}   and then this notebook again."
+            f"  For the real data ({DOWNLOAD_SIZES[name]}), run this in a new cell, then the "
+            f"notebook again:  !bash {shlex.quote(script)} {name}"
         )
         if name == "magnatagatune":
             lines.append(

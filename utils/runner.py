@@ -138,7 +138,8 @@ if IS_COLAB:
         %pip install -q {PIP_ARGS}
     from utils import download
 
-    print("\\n".join(download.offer(NEEDS)))""",
+    for line in download.offer(NEEDS):
+        print(line)""",
     ),
     ("markdown", "The installed packages, against the oldest versions the notebooks work with:"),
     (
