@@ -39,6 +39,7 @@ __all__ = [
     "colab_url",
     "declared_datasets",
     "execute",
+    "headline",
     "main",
     "notebooks",
     "results_table",
@@ -516,7 +517,15 @@ def execute(
     return run
 
 
-def _headline(metrics: dict, limit: int = 4) -> str:
+def headline(metrics: dict, *, limit: int = 4) -> str:
+    """The first ``limit`` metrics as ``name=value`` pairs, for a results table.
+
+    Example
+    -------
+    >>> headline({"accuracy": 0.98765, "clips": 128.0})
+    'accuracy=0.988, clips=128'
+    """
+
     def number(v):
         return f"{int(v):,}" if float(v).is_integer() else f"{v:.3g}"
 
@@ -549,7 +558,7 @@ def results_table(runs=None, *, quick: bool = False) -> str:
         mode = "quick" if res["quick"] else "full"
         seconds = run.seconds if run is not None else res["seconds"]
         rows.append(
-            f"| {stem} | {status} | {data} | {mode} | {seconds:.0f} | {_headline(res['metrics'])} |"
+            f"| {stem} | {status} | {data} | {mode} | {seconds:.0f} | {headline(res['metrics'])} |"
         )
     return "\n".join(rows)
 
