@@ -203,3 +203,24 @@ def test_runner_hands_kernels_absolute_folders(monkeypatch):
     env = runner._env(quick=True)
     assert Path(env["MUSICDL_DATA"]) == config.repo_root() / "relative" / "data"
     assert Path(env["MUSICDL_RESULTS"]).is_absolute() and env["MUSICDL_QUICK"] == "1"
+
+
+def test_missing_requirements_names_the_missing_and_the_too_old(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        "# a comment\nnumpy>=1.0\nnumpy>=999  # too old here\nno-such-package-xyz>=1\n\n"
+    )
+    assert config.missing_requirements(req) == ["numpy>=999", "no-such-package-xyz>=1"]
+
+
+def test_the_project_installs_what_colab_would_need():
+    # make setup installs everything of requirements-colab.txt: nothing would be missing here
+    assert config.missing_requirements(config.repo_root() / "requirements-colab.txt") == []
+
+
+def test_headless_reads_its_variable(monkeypatch):
+    monkeypatch.setenv("MUSICDL_HEADLESS", "1")
+    assert config.headless()
+    monkeypatch.setenv("MUSICDL_HEADLESS", "0")
+    assert not config.headless()
+    assert runner._env(quick=True)["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"

@@ -15,7 +15,9 @@ features    feature extraction over many files with a cache and a progress bar
 models      Keras model builders and device set-up
 evaluation  metrics and the results files
 plots       waveform, spectrogram, training history and other figures
-runner      executes notebooks headless (``python -m utils.runner``)
+runner      executes notebooks headless (``python -m utils.runner``); notebooks' setup cells,
+            Colab badges and slide types (``--sync-setup``)
+publish     the results tables, slides and the static site (``python -m utils.publish``)
 """
 
 __version__ = "0.1.0"
