@@ -65,7 +65,15 @@ def _executed_copy(path: Path, folder: Path) -> Path:
             "display_data", data={"image/png": base64.b64encode(png.getvalue()).decode()}
         ),
         nbformat.v4.new_output("display_data", data={"text/html": player}),
+        nbformat.v4.new_output(  # a tqdm progress bar, as ipywidgets saves it
+            "display_data",
+            data={
+                "application/vnd.jupyter.widget-view+json": {"model_id": "m1", "version_major": 2},
+                "text/plain": "log-mel segments: 100%|##########| 16/16",
+            },
+        ),
     ]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     target = folder / path.name
     nbformat.write(nb, target)
     return target
@@ -105,6 +113,7 @@ def test_site_has_an_index_a_page_and_slides_per_notebook_and_no_broken_links(si
     assert f'href="../notebooks/{stems[1]}.html"' in first, "navigation goes to the next page"
     assert 'href="../index.html"' in first, "the README link goes to the site's index"
     assert "require.min.js" not in first and "mathjax" not in first.lower()
+    assert "html-manager" not in first and "log-mel segments: 100%" in first, "no widget state"
 
 
 def test_slides_follow_the_cells_slide_types(site):

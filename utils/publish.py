@@ -279,6 +279,19 @@ def _has_math(nb) -> bool:
     )
 
 
+def _without_widget_state(nb):
+    """The notebook without saved ipywidgets state: its widgets (progress bars) show their text.
+
+    Saved state would make a page load the widget manager from a CDN, and a static page
+    cannot move a widget anyway.
+    """
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+    return nb
+
+
 def _executed(source) -> list[Path]:
     source = Path(source)
     found = sorted(source.glob("[0-9][0-9]_*.ipynb"))
@@ -318,7 +331,8 @@ def build_slides(source, out) -> list[Path]:
     exporter = SlidesExporter(reveal_scroll=True, reveal_number="c/t")
     written = []
     for path in paths:
-        body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
+        nb = _without_widget_state(nbformat.read(path, as_version=4))
+        body, _ = exporter.from_notebook_node(nb)
         target = out / f"{path.stem}.slides.html"
         target.write_text(_rewrite(body, pages=pages), encoding="utf-8")
         written.append(target)
@@ -336,7 +350,7 @@ def _notebook_pages(source, out) -> list[Path]:
     exporter = HTMLExporter(template_name="lab")
     written = []
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
+        nb = _without_widget_state(nbformat.read(path, as_version=4))
         body, _ = exporter.from_notebook_node(nb)
         body = _REQUIRE.sub("", body)  # no widget state or plotly here: require.js is unused
         if not _has_math(nb):
