@@ -209,6 +209,7 @@ def test_missing_requirements_names_the_missing_and_the_too_old(tmp_path):
     req = tmp_path / "requirements.txt"
     req.write_text(
         "# a comment\nnumpy>=1.0\nnumpy>=999  # too old here\nno-such-package-xyz>=1\n\n"
+        'other-package-xyz>=1; python_version < "3.0"\n'  # not for this Python
     )
     assert config.missing_requirements(req) == ["numpy>=999", "no-such-package-xyz>=1"]
 

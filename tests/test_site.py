@@ -213,7 +213,9 @@ class DevTools:
         images = self.evaluate(
             "Array.from(document.images, i => [i.src, i.complete && i.naturalWidth > 0])"
         )
-        bad = [f"image {src[:80]}" for src, ok in images if not ok]
+        bad = [
+            f"image {src if len(src) < 300 else src[:80] + '...'}" for src, ok in images if not ok
+        ]
         for href in links:
             if href.startswith("file://"):
                 path = Path(urllib.parse.unquote(urllib.parse.urlsplit(href).path))

@@ -302,6 +302,8 @@ def missing_requirements(path) -> list[str]:
         if not line:
             continue
         req = Requirement(line)
+        if req.marker is not None and not req.marker.evaluate():
+            continue  # not meant for this Python or platform
         try:
             installed = metadata.version(req.name)
         except metadata.PackageNotFoundError:
