@@ -132,6 +132,7 @@ def _colab_cell(code: list[str]) -> str:
     return next(c for c in code if "IS_COLAB =" in c)
 
 
+@pytest.mark.slow
 def test_setup_cells_on_colab_clone_install_and_offer_data(kernel, tmp_path):
     requirements = (config.repo_root() / "requirements-colab.txt").read_text().splitlines()
     expected_pip = [r for r in requirements if r.startswith(("tensorflow>=", "librosa>="))]
@@ -169,6 +170,7 @@ def test_setup_cells_on_colab_clone_install_and_offer_data(kernel, tmp_path):
         assert git == [["git", "-C", str(clone), "pull", "--ff-only", "--quiet"]], git
 
 
+@pytest.mark.slow
 def test_a_failed_clone_says_what_to_do(kernel, tmp_path):
     for path in NOTEBOOKS:
         folder = tmp_path / f"colab-{path.stem}"

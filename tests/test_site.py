@@ -97,6 +97,7 @@ def _internal_targets(page: Path) -> list[tuple[str, Path]]:
     return out
 
 
+@pytest.mark.slow
 def test_site_has_an_index_a_page_and_slides_per_notebook_and_no_broken_links(site):
     stems = [p.stem for p in runner.notebooks()[:2]]
     assert [p.name for p in site["pages"]] == [f"{s}.html" for s in stems]
@@ -116,6 +117,7 @@ def test_site_has_an_index_a_page_and_slides_per_notebook_and_no_broken_links(si
     assert "html-manager" not in first and "log-mel segments: 100%" in first, "no widget state"
 
 
+@pytest.mark.slow
 def test_slides_follow_the_cells_slide_types(site):
     deck = site["slides"][0].read_text(encoding="utf-8")
     nb = nbformat.read(runner.notebooks()[0], as_version=4)
@@ -250,6 +252,7 @@ def chrome(tmp_path_factory):
     browser.close()
 
 
+@pytest.mark.slow
 def test_site_in_a_browser(site, chrome):
     for name, page in [("index", site["index"]), ("notebook", site["pages"][0])]:
         problems = chrome.open(page.as_uri())
@@ -264,6 +267,7 @@ def test_site_in_a_browser(site, chrome):
     assert images >= 1 and players >= 1, "the page shows the figure and the player"
 
 
+@pytest.mark.slow
 def test_the_browser_check_sees_what_is_broken(chrome, tmp_path):
     page = tmp_path / "bad.html"
     page.write_text(
