@@ -10,10 +10,10 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # pytest runs on every core (pytest-xdist); `make test PYTEST_ARGS="-n 0 -k name"` runs serially.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: help setup demo test test-fast lint lab data bench clean distclean
+.PHONY: help setup demo test test-fast lint lab data bench clean distclean notebooks-meta slides site
 
 help:  ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # Re-installs only when requirements.txt or constraints.txt changed since the last
 # successful install. constraints.txt holds the exact versions tested together.
@@ -26,8 +26,18 @@ $(STAMP): requirements.txt constraints.txt
 
 setup: $(STAMP)  ## create .venv and install requirements.txt with the tested pins (skipped when nothing changed)
 
-demo: setup  ## run every notebook headless (full mode) into build/ and print the results table
-	$(PY) -m utils.runner $(NOTEBOOKS)
+demo: setup  ## run every notebook headless into build/, write build/RESULTS.md and the README's results
+	@status=0; $(PY) -m utils.runner $(NOTEBOOKS) || status=$$?; \
+	$(PY) -m utils.publish results || status=$$?; exit $$status
+
+notebooks-meta: setup  ## write every notebook's setup cells, Colab badge and slide types (after editing them)
+	$(PY) -m utils.runner --sync-setup
+
+slides: setup  ## reveal.js slides of the executed notebooks (run make demo first) into build/site/slides/
+	$(PY) -m utils.publish slides
+
+site: setup  ## a static site in build/site/: index, every executed notebook as a page, the slides
+	$(PY) -m utils.publish site
 
 test: setup lint  ## lint, then run the tests: unit, doctests, real-format and every notebook in quick mode
 	$(PY) -m pytest $(PYTEST_ARGS)

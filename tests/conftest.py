@@ -72,5 +72,12 @@ def quick_demo() -> Path:
 
 def pytest_collection_modifyitems(config, items):
     """Start the slow notebook runs first, so that the parallel workers (pytest-xdist) share
-    the many short tests at the end instead of waiting on one long notebook."""
-    items.sort(key=lambda item: item.get_closest_marker("notebook") is None)
+    the many short tests at the end instead of waiting on one long notebook; the other
+    ``slow`` tests (a kernel, a browser) come last, so that they do not compete with the
+    timed notebook runs for the CPU."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("notebook") is None,
+            item.get_closest_marker("slow") is not None,
+        )
+    )

@@ -220,3 +220,25 @@ def test_runner_goes_on_without_an_optional_dataset(monkeypatch, tmp_path, capsy
         "gtzan_genre: not used (optional; get it with bash download_datasets.sh gtzan_genre)" in out
     )
     assert not (tmp_path / "data").exists()
+
+
+def test_missing_requirements_names_the_missing_and_the_too_old(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        "# a comment\nnumpy>=1.0\nnumpy>=999  # too old here\nno-such-package-xyz>=1\n\n"
+        'other-package-xyz>=1; python_version < "3.0"\n'  # not for this Python
+    )
+    assert config.missing_requirements(req) == ["numpy>=999", "no-such-package-xyz>=1"]
+
+
+def test_the_project_installs_what_colab_would_need():
+    # make setup installs everything of requirements-colab.txt: nothing would be missing here
+    assert config.missing_requirements(config.repo_root() / "requirements-colab.txt") == []
+
+
+def test_headless_reads_its_variable(monkeypatch):
+    monkeypatch.setenv("MUSICDL_HEADLESS", "1")
+    assert config.headless()
+    monkeypatch.setenv("MUSICDL_HEADLESS", "0")
+    assert not config.headless()
+    assert runner._env(quick=True)["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"

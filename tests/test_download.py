@@ -952,3 +952,17 @@ def test_list_names_gtzan_genre_as_optional_with_its_sources(tmp_path):
     assert "coreyker/dnn-mgr/master/gtzan/test_filtered.txt" in section
     rc, out = _run(tmp_path, {}, "--check")
     assert rc == 0 and "gtzan_genre: not present" in out and "optional" in out
+
+
+def test_offer_gives_a_command_that_works_from_the_notebooks_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path / "no-data"))
+    notebooks = config.repo_root() / "notebooks"
+    lines = download.offer(["gtzan_music_speech", "magnatagatune"], cwd=notebooks)
+    commands = [line.split("  ")[-1] for line in lines if "!bash" in line]
+    assert commands == [
+        "!bash ../download_datasets.sh gtzan_music_speech",
+        "!bash ../download_datasets.sh magnatagatune",
+    ]
+    assert (notebooks / "../download_datasets.sh").is_file()
+    assert any("demo" in line and "188 tags" in line for line in lines)
+    assert download.offer([], cwd=notebooks) == []

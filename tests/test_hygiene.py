@@ -15,7 +15,7 @@ from utils import config, runner
 
 NOTEBOOKS = runner.notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
-COLAB = "https://colab.research.google.com/github/{repo}/blob/main/notebooks/{name}"
+COLAB = runner.COLAB_URL
 MAX_CODE_LINES = 30
 
 
@@ -65,9 +65,10 @@ def test_title_cell_and_colab_badge(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_colab_setup_clones_this_repository(path):
     source = "\n".join(c.source for c in _read(path).cells if c.cell_type == "code")
-    assert f"https://github.com/{utils.GITHUB_REPO}" in source, (
-        "the setup cell must clone utils.GITHUB_REPO on Colab"
+    assert f'GITHUB_REPO = "{utils.GITHUB_REPO}"' in source, (
+        "the setup cell must clone utils.GITHUB_REPO on Colab; run: make notebooks-meta"
     )
+    assert 'f"https://github.com/{GITHUB_REPO}"' in source
     assert "!pip" not in source, "use %pip, not !pip"
 
 
@@ -123,12 +124,76 @@ def test_each_code_cell_is_introduced_by_a_sentence_ending_in_a_colon(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_setup_cells_are_the_canonical_ones(path):
-    cells = _read(path).cells[1 : 1 + len(runner.SETUP_CELLS)]
+    canonical = runner.setup_cells(runner.declared_datasets(path))
+    cells = _read(path).cells[1 : 1 + len(canonical)]
     found = [(c.cell_type, c.source) for c in cells]
-    assert found == list(runner.SETUP_CELLS), (
-        "the setup cells differ from utils.runner.SETUP_CELLS; "
-        "run: .venv/bin/python -m utils.runner --sync-setup"
+    assert found == canonical, (
+        "the setup cells differ from utils.runner.SETUP_CELLS; run: make notebooks-meta"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_what_the_generator_writes(path, tmp_path):
+    # Setup cells, Colab badge and slide types all come from `make notebooks-meta`: running
+    # it again on a copy must change nothing.
+    copy = tmp_path / path.name
+    copy.write_bytes(path.read_bytes())
+    assert not runner.sync_notebook(copy), (
+        f"{path.name} differs from what `make notebooks-meta` writes (setup cells, Colab badge "
+        "or slide types); run: make notebooks-meta"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_cell_has_a_slide_type_and_setup_is_skipped(path):
+    cells = _read(path).cells
+    types = [c.metadata.get("slideshow", {}).get("slide_type") for c in cells]
+    missing = [i for i, t in enumerate(types) if t is None]
+    assert not missing, f"cells {missing} have no slide type; run: make notebooks-meta"
+    assert set(types) <= {"slide", "subslide", "fragment", "-", "skip"}
+    assert types[0] == "slide", "the title cell opens the first slide"
+    setup = range(1, 1 + len(runner.SETUP_CELLS))
+    assert [types[i] for i in setup] == ["skip"] * len(setup), "setup cells are skipped"
+    assert "skip" not in types[1 + len(setup) :], "only the setup cells are skipped"
+    sections = [i for i, c in enumerate(cells) if c.source.startswith("## ") and i > len(setup)]
+    assert all(types[i] == "slide" for i in sections), "every ## section opens a slide"
+
+
+def test_the_generator_follows_utils_github_repo(tmp_path, monkeypatch):
+    path = NOTEBOOKS[-1]
+    copy = tmp_path / path.name
+    copy.write_bytes(path.read_bytes())
+    monkeypatch.setattr(runner, "GITHUB_REPO", "someone-else/fork")
+    assert runner.sync_notebook(copy)
+    nb = _read(copy)
+    assert f"({COLAB.format(repo='someone-else/fork', name=path.name)})" in nb.cells[0].source
+    setup = "\n".join(c.source for c in nb.cells[1 : 1 + len(runner.SETUP_CELLS)])
+    assert 'GITHUB_REPO = "someone-else/fork"' in setup
+    assert utils.GITHUB_REPO not in setup
+    readme = tmp_path / "README.md"
+    readme.write_text((config.repo_root() / "README.md").read_text(encoding="utf-8"))
+    assert runner.sync_readme(readme)
+    assert COLAB.format(repo="someone-else/fork", name=path.name) in readme.read_text()
+    assert utils.GITHUB_REPO not in readme.read_text().split("## The notebooks")[1].split("##")[0]
+
+
+def test_the_slide_rules():
+    import nbformat.v4 as v4
+
+    cells = [
+        v4.new_markdown_cell("# 09 · Title"),
+        v4.new_markdown_cell("## Setup\n\nSetup:"),
+        v4.new_code_cell("x = 1"),
+        v4.new_markdown_cell("## A section\n\nIt starts:"),
+        v4.new_code_cell("x"),
+        v4.new_markdown_cell("A remark after the output."),
+        v4.new_markdown_cell("### A sub-section"),
+        v4.new_markdown_cell("The next idea:"),
+        v4.new_code_cell("y"),
+    ]
+    assert runner.slide_types(cells, setup=2) == [
+        "slide", "skip", "skip", "slide", "-", "fragment", "subslide", "subslide", "-"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

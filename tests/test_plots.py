@@ -99,3 +99,44 @@ def test_normalized_confusion_matrix_shows_each_rows_shares():
     texts = [t.get_text() for t in ax.texts]
     assert texts == [".75", ".25", "0", "0", "0", "0", ".25", ".25", ".50"]  # empty row stays 0
     assert ax.images[0].get_array().max() == 0.75
+
+
+def test_live_draws_once_with_the_defaults_when_headless():
+    calls = []
+    result = plots.live(
+        lambda n_fft, clip: calls.append((n_fft, clip)),
+        n_fft=([512, 1024], 1024),
+        clip=(["a", "b"], "b"),
+        headless=True,
+    )
+    assert result is None and calls == [(1024, "b")]
+
+
+def test_live_redraws_when_a_control_moves():
+    pytest.importorskip("ipywidgets")
+    calls = []
+    widget = plots.live(
+        lambda n_fft, clip: calls.append((n_fft, clip)),
+        n_fft=([512, 1024, 2048], 1024),
+        clip=(["a", "b"], "a"),
+        headless=False,
+    )
+    sliders = {w.description: w for w in widget.children if hasattr(w, "options")}
+    assert type(sliders["n_fft"]).__name__ == "SelectionSlider"
+    assert type(sliders["clip"]).__name__ == "Dropdown"
+    assert list(sliders["n_fft"].options) == [512, 1024, 2048]
+    sliders["n_fft"].value = 2048
+    sliders["clip"].value = "b"
+    assert calls == [(1024, "a"), (2048, "a"), (2048, "b")]
+
+
+def test_live_rejects_a_default_that_is_not_an_option():
+    with pytest.raises(ValueError, match="not one of the options"):
+        plots.live(print, n_fft=([512, 1024], 4096), headless=True)
+
+
+def test_live_follows_musicdl_headless(monkeypatch):
+    calls = []
+    monkeypatch.setenv("MUSICDL_HEADLESS", "1")
+    assert plots.live(lambda k: calls.append(k), k=([1, 2], 2)) is None
+    assert calls == [2]

@@ -18,7 +18,9 @@ pipelines   tf.data input pipelines from audio files
 tag         tagging audio files with a trained model (``python -m utils.tag``)
 evaluation  metrics and the results files
 plots       waveform, spectrogram, training history and other figures
-runner      executes notebooks headless (``python -m utils.runner``)
+runner      executes notebooks headless (``python -m utils.runner``); notebooks' setup cells,
+            Colab badges and slide types (``--sync-setup``)
+publish     the results tables, slides and the static site (``python -m utils.publish``)
 """
 
 __version__ = "0.1.0"

@@ -11,6 +11,8 @@ MUSICDL_DATA     the data folder; default ``data/`` at the repository root. A re
                  path is taken from the repository root, never from the current folder,
                  so the runner and the notebook kernels (which start in ``notebooks/``)
                  read the same folder.
+MUSICDL_HEADLESS ``1`` when no person watches (the runner, CI, the site): live widgets
+                 draw one static figure instead (:func:`headless`).
 MUSICDL_RESULTS  the results folder; default ``results/`` at the repository root (same rule).
                  Quick-mode results go to its ``quick/`` subfolder, so quick and full runs
                  never overwrite each other.
@@ -30,6 +32,8 @@ __all__ = [
     "RunParameters",
     "SEED",
     "data_dir",
+    "headless",
+    "missing_requirements",
     "package_report",
     "quiet_native_stderr",
     "repo_root",
@@ -252,3 +256,58 @@ def package_report(minimums: dict | None = None) -> list[dict]:
         ok = installed is not None and Version(installed) >= Version(minimum)
         rows.append({"package": name, "minimum": minimum, "installed": installed, "ok": ok})
     return rows
+
+
+def headless() -> bool:
+    """Whether the notebook runs with no one to move a widget (``$MUSICDL_HEADLESS=1``).
+
+    The runner sets it for the kernels it starts (``make demo``, the tests, the site).
+
+    Example
+    -------
+    >>> isinstance(headless(), bool)
+    True
+    """
+    return _parse_bool("MUSICDL_HEADLESS", os.environ.get("MUSICDL_HEADLESS", "0"))
+
+
+def missing_requirements(path) -> list[str]:
+    """The lines of a requirements file that the running Python does not satisfy.
+
+    A package counts as missing when it is not installed or its version is outside the
+    line's range; Colab's setup cell installs just these (``requirements-colab.txt``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A requirements file: one requirement per line, ``#`` comments allowed.
+
+    Returns
+    -------
+    list of str
+        The unsatisfied requirements, as written in the file (e.g. ``"librosa>=0.10.2,<1.0"``).
+
+    Example
+    -------
+    >>> missing_requirements(repo_root() / "requirements.txt")  # after make setup
+    []
+    """
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    missing = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        req = Requirement(line)
+        if req.marker is not None and not req.marker.evaluate():
+            continue  # not meant for this Python or platform
+        try:
+            installed = metadata.version(req.name)
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed is None or not req.specifier.contains(installed, prereleases=True):
+            missing.append(line)
+    return missing

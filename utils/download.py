@@ -38,6 +38,8 @@ __all__ = [
     "SOURCES",
     "SOURCES_ENV",
     "APPROX_BYTES",
+    "DOWNLOAD_SIZES",
+    "offer",
     "sources",
     "downloads_dir",
     "inspect_download",
@@ -175,6 +177,61 @@ APPROX_BYTES = {
     "magnatagatune": 7_000_000_000,
     "gtzan_genre": 2_600_000_000,
 }
+
+#: What downloading each real dataset takes, as :func:`offer` tells a learner.
+DOWNLOAD_SIZES = {
+    "gtzan_music_speech": "about 300 MB, a few minutes",
+    "magnatagatune": "about 3 GB, half an hour or more, and about 7 GB of disk while unpacking",
+}
+
+
+def offer(names, *, cwd=None) -> list[str]:
+    """For each dataset: what the notebook uses now, and the command that fetches the real one.
+
+    The command calls ``download_datasets.sh`` by its path from ``cwd``, the notebook's
+    working folder (``/content`` on Colab, ``notebooks/`` in Jupyter), so it works as it
+    is in a new cell (with a leading ``!``) or in a terminal there.
+
+    Parameters
+    ----------
+    names : list of str
+        Keys of :data:`utils.layouts.DATASETS`.
+    cwd : str or pathlib.Path, optional
+        The folder the command will run from; defaults to the current one.
+
+    Returns
+    -------
+    list of str
+        Lines to print; empty when ``names`` is.
+
+    Example
+    -------
+    >>> lines = offer(["gtzan_music_speech"], cwd=config.repo_root() / "notebooks")
+    >>> lines[-1].split("  ")[-1]  # doctest: +SKIP
+    '!bash ../download_datasets.sh gtzan_music_speech'
+    """
+    import shlex
+
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    script = os.path.relpath(config.repo_root() / "download_datasets.sh", cwd)
+    lines = []
+    for name in names:
+        ds = layouts.dataset(name)
+        real = layouts.real_path(name)
+        if layouts.is_present(real, name):
+            lines.append(f"{ds.title}: the real data is there ({real}).")
+            continue
+        lines.append(f"{ds.title}: not downloaded, so this notebook uses the offline demo data.")
+        lines.append(
+            f"  For the real data ({DOWNLOAD_SIZES[name]}), run this in a new cell, then the "
+            f"notebook again:  !bash {shlex.quote(script)} {name}"
+        )
+        if name == "magnatagatune":
+            lines.append(
+                "  The demo (synthetic clips with the real 188 tags, made in about a minute) runs "
+                "every cell; the numbers published for MagnaTagATune need the full set."
+            )
+    return lines
 
 
 def sources(name: str) -> tuple:

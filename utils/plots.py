@@ -1,5 +1,6 @@
 """Figures with labelled axes and units: waveform, spectrogram, rhythm pattern, training
-history, decision boundary, activation functions, confusion matrix.
+history, decision boundary, activation functions, confusion matrix; live figures that
+ipywidgets redraw (:func:`live`).
 
 Importing this module sets font and line sizes for a projector once (:data:`STYLE`), so
 every notebook's figures read from the back of a room.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import psychoacoustics
+from . import config, psychoacoustics
 
 __all__ = [
     "STYLE",
@@ -26,6 +27,7 @@ __all__ = [
     "confusion_matrix",
     "decision_boundary",
     "history",
+    "live",
     "rhythm_pattern",
     "spectrogram",
     "waveform",
@@ -60,6 +62,59 @@ def _apply_style():
 
 
 _apply_style()
+
+
+def live(draw, *, headless: bool | None = None, **controls):
+    """Draw ``draw(**values)`` under controls that redraw it when moved, or once when headless.
+
+    Numbers become a slider over their options, anything else a drop-down list
+    (``ipywidgets``). With no one to move them (``headless``: the runner, CI, the site),
+    or without ``ipywidgets``, ``draw`` runs once with the default values: a static figure.
+
+    Parameters
+    ----------
+    draw : callable
+        Takes the controls' values as keyword arguments, draws and shows (``plt.show()``).
+    headless : bool, optional
+        Defaults to :func:`utils.config.headless` (``$MUSICDL_HEADLESS``).
+    **controls : (list, default)
+        For each keyword of ``draw``: the options to choose from and the value to start with.
+
+    Returns
+    -------
+    ipywidgets.interactive or None
+        The widget (display it, or leave it as a cell's last value); ``None`` when headless.
+
+    Example
+    -------
+    >>> live(lambda n_fft: print(n_fft), n_fft=([512, 1024, 2048], 1024), headless=True)
+    1024
+    """
+    values = {}
+    for name, (options, value) in controls.items():
+        if value not in list(options):
+            raise ValueError(f"{name}: the default {value!r} is not one of the options {options}")
+        values[name] = value
+    if headless is None:
+        headless = config.headless()
+    try:
+        import ipywidgets
+    except ImportError:
+        headless = True
+    if headless:
+        draw(**values)
+        return None
+    widgets = {}
+    for name, (options, value) in controls.items():
+        options = list(options)
+        if all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in options):
+            widget = ipywidgets.SelectionSlider(
+                options=options, value=value, description=name, continuous_update=False
+            )
+        else:
+            widget = ipywidgets.Dropdown(options=options, value=value, description=name)
+        widgets[name] = widget
+    return ipywidgets.interactive(draw, **widgets)
 
 
 def _axes(ax, figsize):

@@ -8,6 +8,7 @@ Usage::
 
     python -m utils.runner                  # every notebook, full mode, into build/
     python -m utils.runner --quick 00 01    # some notebooks, quick mode, into build/quick/
+    python -m utils.runner --sync-setup     # notebooks' setup cells, badges, slide types
 
 Each notebook declares the datasets it reads in its metadata
 (``{"musicdl": {"datasets": ["gtzan_music_speech"]}}``); the runner prepares those, and
@@ -20,30 +21,40 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config, datasets, evaluation, layouts
+from . import GITHUB_REPO, config, datasets, evaluation, layouts
 
 __all__ = [
+    "COLAB_BADGE",
+    "COLAB_URL",
     "NotebookRun",
     "SETUP_CELLS",
     "build_dir",
+    "colab_url",
     "declared_datasets",
     "execute",
+    "headline",
     "main",
     "notebooks",
     "results_table",
-    "sync_setup",
+    "setup_cells",
+    "slide_types",
+    "sync_notebook",
+    "sync_readme",
 ]
 
 #: The setup every notebook opens with, right after its title cell: (cell type, source)
-#: pairs. ``python -m utils.runner --sync-setup`` writes them into every notebook, and a
-#: test checks that no notebook has drifted from them. Notebook-specific imports follow
-#: them, before the ``## Parameters`` section.
+#: pairs, a template in which ``@GITHUB_REPO@`` stands for :data:`utils.GITHUB_REPO` and
+#: ``@DATASETS@`` for the datasets the notebook declares (:func:`setup_cells` fills them in).
+#: ``python -m utils.runner --sync-setup`` (``make notebooks-meta``) writes them into every
+#: notebook, and a test checks that no notebook has drifted from them. Notebook-specific
+#: imports follow them, before the ``## Parameters`` section.
 SETUP_CELLS = (
     ("markdown", "## Setup\n\nPython 3.10 or newer is required:"),
     (
@@ -55,9 +66,9 @@ print("Python", sys.version.split()[0])""",
     ),
     (
         "markdown",
-        "On Colab, this cell fetches the project and installs what Colab lacks from "
-        "`requirements-colab.txt`, keeping Colab's own TensorFlow and Keras when they are "
-        "new enough (elsewhere it does nothing):",
+        "On Colab (and only there) this cell gets the project: it clones it from GitHub when "
+        "the project's `utils` package is not in this folder or above it, updates the clone "
+        "made in an earlier session, and names the GPU:",
     ),
     (
         "code",
@@ -65,11 +76,31 @@ print("Python", sys.version.split()[0])""",
 from pathlib import Path
 
 IS_COLAB = "google.colab" in sys.modules
+GITHUB_REPO = "@GITHUB_REPO@"  # utils.GITHUB_REPO (make notebooks-meta)
+CLONE = Path.cwd() / GITHUB_REPO.split("/")[-1]
+HERE = [Path.cwd(), *Path.cwd().parents]
+
+
+def run(*command):
+    try:
+        done = subprocess.run(command, capture_output=True, text=True)
+    except OSError as err:  # the program is not installed
+        return 127, str(err)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+if IS_COLAB and (CLONE / ".git").exists():
+    rc, said = run("git", "-C", str(CLONE), "pull", "--ff-only", "--quiet")
+    print(f"Updated {CLONE}" if rc == 0 else f"Kept {CLONE} as it is (git pull: {said})")
+elif IS_COLAB and not any((p / "utils" / "__init__.py").exists() for p in HERE):
+    url = f"https://github.com/{GITHUB_REPO}"
+    rc, said = run("git", "clone", "--quiet", "--depth=1", url, str(CLONE))
+    if rc != 0:
+        message = f"Could not clone {url}: {said}. Check that this runtime is online, then run "
+        raise RuntimeError(message + f"this cell again; or upload the project as {CLONE}.")
 if IS_COLAB:
-    if not Path("music-classification-keras").exists():
-        url = "https://github.com/musicdl-keras/music-classification-keras"
-        subprocess.run(["git", "clone", "--quiet", "--depth=1", url], check=True)
-    %pip install -q -r music-classification-keras/requirements-colab.txt""",
+    rc, gpus = run("nvidia-smi", "-L")
+    print("GPU:", gpus if rc == 0 else "none (Runtime > Change runtime type > T4 GPU gives one)")""",
     ),
     (
         "markdown",
@@ -78,20 +109,46 @@ if IS_COLAB:
     ),
     (
         "code",
-        """candidates = [Path.cwd(), *Path.cwd().parents, Path.cwd() / "music-classification-keras"]
+        """candidates = [*HERE, CLONE]
 ROOT = next((p for p in candidates if (p / "utils" / "__init__.py").exists()), None)
 assert ROOT is not None, "Start Jupyter in the project folder (it holds utils/), or use Colab."
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from utils import config, evaluation, models
+from utils import config
 
-TIMER = evaluation.Timer()
 print("Project folder:", ROOT)""",
+    ),
+    (
+        "markdown",
+        "On Colab, `pip` installs only what Colab lacks: the packages of "
+        "`requirements-colab.txt` that are missing or older than their floors, so Colab's own "
+        "TensorFlow and Keras stay when they are new enough. Then it offers the data this "
+        "notebook reads (elsewhere this cell does nothing):",
+    ),
+    (
+        "code",
+        """import shlex
+
+NEEDS = @DATASETS@  # this notebook's datasets (make notebooks-meta)
+if IS_COLAB:
+    MISSING = config.missing_requirements(ROOT / "requirements-colab.txt")
+    print("Installing:", ", ".join(MISSING) if MISSING else "nothing, Colab has it all")
+    if MISSING:
+        PIP_ARGS = " ".join(shlex.quote(r) for r in MISSING)
+        %pip install -q {PIP_ARGS}
+    from utils import download
+
+    for line in download.offer(NEEDS):
+        print(line)""",
     ),
     ("markdown", "The installed packages, against the oldest versions the notebooks work with:"),
     (
         "code",
-        """versions = config.package_report()
+        """from utils import evaluation, models
+
+TIMER = evaluation.Timer()  # the notebook's wall time, for its results file
+versions = config.package_report()
 too_old = [f"{r['package']} {r['installed']} < {r['minimum']}" for r in versions if not r["ok"]]
 assert not too_old, f"Too old or missing: {', '.join(too_old)}. Run: make setup"
 print(", ".join(f"{r['package']} {r['installed']}" for r in versions))""",
@@ -112,6 +169,11 @@ print(", ".join(f"{r['package']} {r['installed']}" for r in versions))""",
     ),
     ("code", "DEVICE = models.setup_device()"),
 )
+
+#: Where a notebook opens on Colab; ``{repo}`` is :data:`utils.GITHUB_REPO`.
+COLAB_URL = "https://colab.research.google.com/github/{repo}/blob/main/notebooks/{name}"
+#: The badge image every title cell and the README's notebook table show.
+COLAB_BADGE = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
 @dataclass
@@ -193,12 +255,99 @@ def declared_datasets(path) -> list[str]:
     return names
 
 
-def sync_setup(path) -> bool:
-    """Make a notebook's setup cells (those right after its title) equal :data:`SETUP_CELLS`.
+def setup_cells(datasets=(), *, repo: str | None = None) -> list[tuple[str, str]]:
+    """:data:`SETUP_CELLS` filled in for one notebook.
 
-    The old block runs from the cell after the title to the cell that calls
-    ``models.setup_device`` (or, failing that, to the next ``## `` section); cells after it
-    (a notebook's own imports) are kept.
+    Parameters
+    ----------
+    datasets : list of str
+        The datasets the notebook reads (:func:`declared_datasets`); the Colab cell offers them.
+    repo : str, optional
+        ``owner/name`` on GitHub; defaults to :data:`utils.GITHUB_REPO`.
+
+    Returns
+    -------
+    list of (str, str)
+        (cell type, source) pairs.
+
+    Example
+    -------
+    >>> any('NEEDS = ["magnatagatune"]' in s for _, s in setup_cells(["magnatagatune"]))
+    True
+    """
+    repo = GITHUB_REPO if repo is None else repo
+    needs = "[" + ", ".join(f'"{name}"' for name in datasets) + "]"
+    return [
+        (kind, source.replace("@GITHUB_REPO@", repo).replace("@DATASETS@", needs))
+        for kind, source in SETUP_CELLS
+    ]
+
+
+def colab_url(name: str, *, repo: str | None = None) -> str:
+    """The address that opens notebook ``name`` (a file name) on Colab.
+
+    Example
+    -------
+    >>> colab_url("00_setup_check.ipynb", repo="me/repo")
+    'https://colab.research.google.com/github/me/repo/blob/main/notebooks/00_setup_check.ipynb'
+    """
+    return COLAB_URL.format(repo=GITHUB_REPO if repo is None else repo, name=name)
+
+
+def slide_types(cells, *, setup: int = len(SETUP_CELLS)) -> list[str]:
+    """The reveal.js slide type of each cell (``metadata.slideshow.slide_type``).
+
+    The rules, so that each slide shows one idea: the title and every ``## `` section open a
+    slide; a ``### `` heading and every sentence that introduces a code cell (ending in ':')
+    open a sub-slide, with the code and its output on it (``-``); other prose after an output
+    appears on click (``fragment``); the ``setup`` cells after the title are skipped.
+
+    Parameters
+    ----------
+    cells : list of nbformat cells
+    setup : int
+        How many cells after the title are the setup block.
+
+    Returns
+    -------
+    list of str
+        One of ``"slide"``, ``"subslide"``, ``"fragment"``, ``"-"``, ``"skip"`` per cell.
+    """
+    types = []
+    for i, cell in enumerate(cells):
+        text = cell.source.lstrip()
+        if i == 0:
+            kind = "slide"
+        elif i <= setup:
+            kind = "skip"
+        elif cell.cell_type != "markdown":
+            kind = "-"
+        elif text.startswith("## "):
+            kind = "slide"
+        elif text.startswith("### ") or text.rstrip().endswith(":"):
+            kind = "subslide"
+        else:
+            kind = "fragment"
+        types.append(kind)
+    return types
+
+
+def _title_with_badge(source: str, url: str) -> str:
+    """The title cell's text with its Colab badge pointing at ``url`` (added when missing)."""
+    found = re.search(r"\(https://colab\.research\.google\.com/github/[^)\s]*\)", source)
+    if found:
+        return source[: found.start()] + f"({url})" + source[found.end() :]
+    return source.rstrip() + "\n\n" + COLAB_BADGE.format(url=url)
+
+
+def sync_notebook(path) -> bool:
+    """Write what a notebook derives from the project: setup cells, Colab badge, slide types.
+
+    The setup block (the cells right after the title, up to the one that calls
+    ``models.setup_device``, or failing that to the next ``## `` section) becomes
+    :func:`setup_cells` for the notebook's declared datasets; the title cell's Colab badge
+    points at :func:`colab_url`; every cell gets the slide type of :func:`slide_types`.
+    Cells after the setup block (a notebook's own imports) are kept.
 
     Parameters
     ----------
@@ -214,32 +363,57 @@ def sync_setup(path) -> bool:
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    canonical = list(SETUP_CELLS)
-    if [(c.cell_type, c.source) for c in nb.cells[1 : 1 + len(canonical)]] == canonical:
+    before = nbformat.writes(nb)
+    canonical = setup_cells(declared_datasets(path))
+    if [(c.cell_type, c.source) for c in nb.cells[1 : 1 + len(canonical)]] != canonical:
+        ends = [
+            i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and "models.setup_device(" in c.source
+        ]
+        sections = [
+            i
+            for i, c in enumerate(nb.cells)
+            if i > 1 and c.cell_type == "markdown" and c.source.startswith("## ")
+        ]
+        end = ends[0] + 1 if ends else (sections or [len(nb.cells)])[0]
+        make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+        fresh = [make[kind](source) for kind, source in canonical]
+        for k, cell in enumerate(fresh):
+            cell["id"] = f"setup-{k:02d}"  # stable ids keep the notebooks' diffs small
+        nb.cells[1:end] = fresh
+    nb.cells[0].source = _title_with_badge(nb.cells[0].source, colab_url(path.name))
+    for cell, kind in zip(nb.cells, slide_types(nb.cells)):
+        cell.metadata["slideshow"] = {"slide_type": kind}
+    if nbformat.writes(nb) == before:
         return False
-    ends = [
-        i
-        for i, c in enumerate(nb.cells)
-        if c.cell_type == "code" and "models.setup_device(" in c.source
-    ]
-    end = (
-        ends[0] + 1
-        if ends
-        else next(
-            (
-                i
-                for i, c in enumerate(nb.cells)
-                if i > 1 and c.cell_type == "markdown" and c.source.startswith("## ")
-            ),
-            len(nb.cells),
-        )
-    )
-    make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
-    fresh = [make[kind](source) for kind, source in canonical]
-    for k, cell in enumerate(fresh):
-        cell["id"] = f"setup-{k:02d}"  # stable ids keep the notebooks' diffs small
-    nb.cells[1:end] = fresh
     nbformat.write(nb, path)
+    return True
+
+
+def sync_readme(path=None) -> bool:
+    """Point the Colab badges of the README's notebook table at :data:`utils.GITHUB_REPO`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        The README; defaults to the project's.
+
+    Returns
+    -------
+    bool
+        Whether the file changed.
+    """
+    path = Path(path) if path else config.repo_root() / "README.md"
+    text = path.read_text(encoding="utf-8")
+    fresh = re.sub(
+        r"https://colab\.research\.google\.com/github/[^)\s]*/blob/main/notebooks/([^)\s]+)",
+        lambda m: colab_url(m.group(1)),
+        text,
+    )
+    if fresh == text:
+        return False
+    path.write_text(fresh, encoding="utf-8")
     return True
 
 
@@ -258,6 +432,7 @@ def _env(quick: bool) -> dict:
         "MUSICDL_DATA": str(config.data_dir()),
         "MUSICDL_RESULTS": str(config.results_dir()),
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        "MUSICDL_HEADLESS": "1",  # no one moves a widget: plots.live draws a static figure
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
 
@@ -342,7 +517,15 @@ def execute(
     return run
 
 
-def _headline(metrics: dict, limit: int = 4) -> str:
+def headline(metrics: dict, *, limit: int = 4) -> str:
+    """The first ``limit`` metrics as ``name=value`` pairs, for a results table.
+
+    Example
+    -------
+    >>> headline({"accuracy": 0.98765, "clips": 128.0})
+    'accuracy=0.988, clips=128'
+    """
+
     def number(v):
         return f"{int(v):,}" if float(v).is_integer() else f"{v:.3g}"
 
@@ -375,7 +558,7 @@ def results_table(runs=None, *, quick: bool = False) -> str:
         mode = "quick" if res["quick"] else "full"
         seconds = run.seconds if run is not None else res["seconds"]
         rows.append(
-            f"| {stem} | {status} | {data} | {mode} | {seconds:.0f} | {_headline(res['metrics'])} |"
+            f"| {stem} | {status} | {data} | {mode} | {seconds:.0f} | {headline(res['metrics'])} |"
         )
     return "\n".join(rows)
 
@@ -384,7 +567,12 @@ def main(argv=None) -> int:
     """Command line: run the selected notebooks and print the results table; 1 when one failed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="prefixes such as 00 01 (default: all)")
-    parser.add_argument("--quick", action="store_true", help="quick mode (MUSICDL_QUICK=1)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=config.run_parameters().quick,
+        help="quick mode (the default when MUSICDL_QUICK=1)",
+    )
     parser.add_argument(
         "--out", default=None, help="output folder (default build/, or build/quick/ with --quick)"
     )
@@ -393,13 +581,15 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--sync-setup",
         action="store_true",
-        help="rewrite the notebooks' setup cells from SETUP_CELLS and exit (for authors)",
+        help="write the notebooks' setup cells, Colab badges and slide types, and the README's "
+        "badges, from SETUP_CELLS and utils.GITHUB_REPO, then exit (make notebooks-meta)",
     )
     args = parser.parse_args(argv)
 
     if args.sync_setup:
         for path in notebooks(args.notebooks):
-            print(f"{path.name}: {'updated' if sync_setup(path) else 'already in sync'}")
+            print(f"{path.name}: {'updated' if sync_notebook(path) else 'already in sync'}")
+        print(f"README.md: {'updated' if sync_readme() else 'already in sync'}")
         return 0
 
     out = Path(args.out) if args.out else build_dir(quick=args.quick)
