@@ -966,3 +966,8 @@ def test_offer_gives_a_command_that_works_from_the_notebooks_folder(tmp_path, mo
     assert (notebooks / "../download_datasets.sh").is_file()
     assert any("demo" in line and "188 tags" in line for line in lines)
     assert download.offer([], cwd=notebooks) == []
+    # every dataset a notebook may declare has an offer; an optional one is skipped, not demoed
+    for name in layouts.DATASETS:
+        assert download.offer([name], cwd=notebooks)
+    optional = download.offer(["gtzan_genre"], cwd=notebooks)
+    assert "skipped" in optional[0] and optional[1].endswith("download_datasets.sh gtzan_genre")

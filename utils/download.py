@@ -182,6 +182,7 @@ APPROX_BYTES = {
 DOWNLOAD_SIZES = {
     "gtzan_music_speech": "about 300 MB, a few minutes",
     "magnatagatune": "about 3 GB, half an hour or more, and about 7 GB of disk while unpacking",
+    "gtzan_genre": "about 1.2 GB, and about 2.5 GB of disk while unpacking",
 }
 
 
@@ -221,7 +222,12 @@ def offer(names, *, cwd=None) -> list[str]:
         if layouts.is_present(real, name):
             lines.append(f"{ds.title}: the real data is there ({real}).")
             continue
-        lines.append(f"{ds.title}: not downloaded, so this notebook uses the offline demo data.")
+        if ds.optional:
+            lines.append(f"{ds.title}: not downloaded (optional), so its section is skipped.")
+        else:
+            lines.append(
+                f"{ds.title}: not downloaded, so this notebook uses the offline demo data."
+            )
         lines.append(
             f"  For the real data ({DOWNLOAD_SIZES[name]}), run this in a new cell, then the "
             f"notebook again:  !bash {shlex.quote(script)} {name}"
