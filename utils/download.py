@@ -445,8 +445,6 @@ def _write_failed(err: OSError, *, into: Path, downloads: Path) -> OSError:
 
 
 def _install_gtzan(real: Path, downloads: Path) -> None:
-    import tarfile
-
     archive = downloads / "music_speech.tar.gz"
     if not archive.is_file():
         raise FileNotFoundError(
@@ -458,23 +456,39 @@ def _install_gtzan(real: Path, downloads: Path) -> None:
             f"{real / 'music_speech'} exists but is incomplete (no music_wav/ in it). "
             f"Move it away (it is not deleted automatically), then run this again."
         )
+    _unpack_tar(
+        archive,
+        real,
+        folder="music_speech",
+        is_root=lambda d: (d / "music_wav").is_dir() and (d / "speech_wav").is_dir(),
+        wrong=f"{archive} does not contain music_wav/ and speech_wav/ folders; is it the right archive?",
+        fetch=layouts.DATASETS["gtzan_music_speech"].fetch_command,
+        downloads=downloads,
+    )
+
+
+def _unpack_tar(archive: Path, real: Path, *, folder, is_root, wrong, fetch, downloads) -> None:
+    """Unpack ``archive`` beside ``real`` and move the folder ``is_root`` finds to ``real/folder``.
+
+    Unpacks into a hidden temporary folder first, so an interrupted run leaves nothing half
+    installed; a damaged archive says to download it again, a full disk says so.
+    """
+    import tarfile
+
     tmp = real.parent / f".{real.name}.unpacking"
     try:
         if tmp.exists():
             shutil.rmtree(tmp)  # our own leftover from an interrupted run
         tmp.mkdir(parents=True)
         _extract_tar(archive, tmp)
-        found = _find_dir(tmp, lambda d: (d / "music_wav").is_dir() and (d / "speech_wav").is_dir())
+        found = _find_dir(tmp, is_root)
         if found is None:
-            raise ValueError(
-                f"{archive} does not contain music_wav/ and speech_wav/ folders; is it the right archive?"
-            )
+            raise ValueError(wrong)
         real.mkdir(parents=True, exist_ok=True)
-        os.replace(found, real / "music_speech")
+        os.replace(found, real / folder)
     except (tarfile.TarError, *_DAMAGED) as err:
         raise ValueError(
-            f"{archive} could not be unpacked ({err}); delete it and download it again "
-            f"({layouts.DATASETS['gtzan_music_speech'].fetch_command})."
+            f"{archive} could not be unpacked ({err}); delete it and download it again ({fetch})."
         ) from None
     except OSError as err:
         raise _write_failed(err, into=real.parent, downloads=downloads) from None
@@ -528,8 +542,6 @@ def _install_gtzan_genre(real: Path, downloads: Path) -> None:
 
 
 def _unpack_gtzan_genre(archive: Path, real: Path, *, downloads: Path) -> None:
-    import tarfile
-
     fetch = layouts.DATASETS["gtzan_genre"].fetch_command
     for folder in layouts.GTZAN_GENRE_FOLDERS:
         if (real / folder).exists():
@@ -537,29 +549,19 @@ def _unpack_gtzan_genre(archive: Path, real: Path, *, downloads: Path) -> None:
                 f"{real / folder} exists but is incomplete (no blues/ in it). Move it away (it is "
                 f"not deleted automatically), then run this again."
             )
-    tmp = real.parent / f".{real.name}.unpacking"
-    try:
-        if tmp.exists():
-            shutil.rmtree(tmp)  # our own leftover from an interrupted run
-        tmp.mkdir(parents=True)
-        _extract_tar(archive, tmp)
-        found = _find_dir(tmp, lambda d: all((d / g).is_dir() for g in layouts.GTZAN_GENRES))
-        if found is None:
-            raise ValueError(
-                f"{archive} does not contain the ten genre folders "
-                f"({', '.join(layouts.GTZAN_GENRES)}); is it the GTZAN genre archive? If not, "
-                f"delete it and run {fetch}."
-            )
-        real.mkdir(parents=True, exist_ok=True)
-        os.replace(found, real / layouts.GTZAN_GENRE_FOLDERS[0])
-    except (tarfile.TarError, *_DAMAGED) as err:
-        raise ValueError(
-            f"{archive} could not be unpacked ({err}); delete it and download it again ({fetch})."
-        ) from None
-    except OSError as err:
-        raise _write_failed(err, into=real.parent, downloads=downloads) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    _unpack_tar(
+        archive,
+        real,
+        folder=layouts.GTZAN_GENRE_FOLDERS[0],
+        is_root=lambda d: all((d / g).is_dir() for g in layouts.GTZAN_GENRES),
+        wrong=(
+            f"{archive} does not contain the ten genre folders "
+            f"({', '.join(layouts.GTZAN_GENRES)}); is it the GTZAN genre archive? If not, "
+            f"delete it and run {fetch}."
+        ),
+        fetch=fetch,
+        downloads=downloads,
+    )
 
 
 def _missing_lists(real: Path) -> list:

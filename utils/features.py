@@ -43,6 +43,7 @@ __all__ = [
     "logmel_segments",
     "gtzan_logmel_segments",
     "mtat_logmel_segments",
+    "save_atomic",
     "MTAT_LOGMEL",
     "FEATURES_SUBDIR",
     "feature_set_path",
@@ -163,8 +164,20 @@ def _cache_file(cache_dir: Path, fn, key: str) -> Path:
     return cache_dir / folder / f"{key}.npy"
 
 
-def _save_atomic(target: Path, array: np.ndarray) -> None:
-    """Write ``array`` to ``target`` via a temporary file and a rename (no half-written cache)."""
+def save_atomic(target, array: np.ndarray) -> None:
+    """Write ``array`` to the ``.npy`` file ``target`` via a temporary file and a rename.
+
+    A reader never sees a half-written file, and two processes writing the same entry
+    leave one whole copy (the feature cache and :mod:`utils.pipelines`' audio cache).
+
+    Example
+    -------
+    >>> import tempfile; from pathlib import Path
+    >>> p = Path(tempfile.mkdtemp()) / "a" / "x.npy"; save_atomic(p, np.arange(3))
+    >>> np.load(p).tolist()
+    [0, 1, 2]
+    """
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".npy")
     try:
@@ -209,7 +222,7 @@ def _run_one(fn, path, params, target=None):
     cache_error = None
     if target is not None and res[0] == "ok":
         try:
-            _save_atomic(Path(target), res[1])
+            save_atomic(target, res[1])
         except OSError as e:
             cache_error = str(e)
     return res, cache_error

@@ -810,22 +810,18 @@ def tagging_cnn(
     with quiet_native_stderr():
         import keras
 
-    from . import layers
+    from . import audio, layers
 
     frames = None if chunk_samples is None else 1 + chunk_samples // hop_length
     if front_end:
         inputs = keras.Input(shape=(chunk_samples,), name="input", dtype="float32")
+        # librosa's mel in power, as audio.log_mel(keras_compatible=True); the dB scaling
+        # follows per example (PerExampleDecibels), not over the batch as Keras' own would
+        options = audio.keras_mel_kwargs(
+            sr=sr, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length, fmin=fmin, fmax=fmax
+        )
         x = keras.layers.MelSpectrogram(
-            fft_length=n_fft,
-            sequence_stride=hop_length,
-            sequence_length=n_fft,
-            window="hann",
-            sampling_rate=sr,
-            num_mel_bins=n_mels,
-            min_freq=float(fmin),
-            max_freq=float(sr / 2 if fmax is None else fmax),
-            power_to_db=False,
-            mag_exp=2.0,
+            **dict(options, power_to_db=False),
             dtype="float32",
             name="mel",
         )(inputs)

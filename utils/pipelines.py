@@ -19,8 +19,6 @@ Example
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 import warnings
 from pathlib import Path
@@ -96,15 +94,7 @@ def decoded_audio(path, *, sr: int, cache_dir=None) -> np.ndarray:
     y = audio.load(path, sr=sr)
     pcm = np.round(np.clip(y, -1.0, 1.0) * _PCM_SCALE).astype(np.int16)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".npy")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, pcm, allow_pickle=False)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        features.save_atomic(target, pcm)
     except OSError:
         pass  # a full or read-only disk costs speed, not correctness
     return pcm.astype(np.float32) / _PCM_SCALE
