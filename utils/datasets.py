@@ -527,6 +527,47 @@ def fetch_examples(*, folder=None) -> list[Path]:
 # --------------------------------------------------------------------------------------
 
 
+def _scan_clips(folders, *, suffixes, min_duration: float, what: str, repair: str):
+    """Read the length of every audio file in ``folders`` (a list of (folder, label)).
+
+    Returns ``(rows, skipped, flagged)``: rows ``(path, label, stem, seconds)`` of the clips
+    kept; the unreadable and too-short files, skipped; and the clips kept although shorter
+    than :data:`GTZAN_MIN_SECONDS` or truncated. Each list is named in one warning.
+    """
+    rows, skipped, short, flagged = [], [], [], []
+    for d, label in folders:
+        if not d.is_dir():
+            continue
+        files = sorted(
+            q
+            for q in d.iterdir()
+            if q.suffix.lower() in suffixes and not q.name.startswith(".") and q.is_file()
+        )
+        for p in files:
+            try:
+                dur = audio.duration(p)
+            except Exception as err:  # libsndfile raises several types for bad files
+                skipped.append(f"{p} ({reason(err)})")
+                continue
+            if dur < min_duration:
+                short.append(f"{p} ({dur:.2f} s)")
+                continue
+            cut = audio.truncation(p)
+            if cut or dur < GTZAN_MIN_SECONDS:
+                flagged.append(f"{p} ({cut or f'{dur:.2f} s'})")
+            rows.append((str(p), label, p.stem, float(dur)))
+    warn_files(f"{what} files could not be read and were skipped", skipped)
+    warn_files(
+        f"{what} files are shorter than {min_duration} s (truncated?) and were skipped", short
+    )
+    warn_files(
+        f"{what} clips are shorter than {GTZAN_MIN_SECONDS:g} s or truncated (a clip is 30 s) "
+        f"and were kept; to repair, {repair}",
+        flagged,
+    )
+    return rows, skipped + short, flagged
+
+
 def _gtzan_folder(root) -> Path:
     root = Path(root).expanduser()
     for candidate in (root, root / "music_speech", root / "gtzan_music_speech" / "music_speech"):
@@ -576,42 +617,21 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
     import pandas as pd
 
     folder = _gtzan_folder(root).resolve()
-    rows, skipped, short, flagged = [], [], [], []
-    for sub, label in GTZAN_CLASSES.items():
-        d = folder / sub
-        if not d.is_dir():
-            continue
-        for p in sorted(q for q in d.iterdir() if q.suffix.lower() == ".wav" and q.is_file()):
-            try:
-                dur = audio.duration(p)
-            except Exception as err:  # libsndfile raises several types for bad files
-                skipped.append(f"{p} ({reason(err)})")
-                continue
-            if dur < min_duration:
-                short.append(f"{p} ({dur:.2f} s)")
-                continue
-            cut = audio.truncation(p)
-            if cut or dur < GTZAN_MIN_SECONDS:
-                flagged.append(f"{p} ({cut or f'{dur:.2f} s'})")
-            rows.append((str(p), label, float(dur)))
-    fetch = DATASETS["gtzan_music_speech"].fetch_command
-    warn_files("GTZAN files could not be read and were skipped", skipped)
-    warn_files(
-        f"GTZAN files are shorter than {min_duration} s (truncated?) and were skipped", short
-    )
-    warn_files(
-        f"GTZAN clips are shorter than {GTZAN_MIN_SECONDS:g} s or truncated (a clip is 30 s) and "
-        f"were kept; to repair, move {folder} away and run {fetch}",
-        flagged,
+    rows, skipped, flagged = _scan_clips(
+        [(folder / sub, label) for sub, label in GTZAN_CLASSES.items()],
+        suffixes=(".wav",),
+        min_duration=min_duration,
+        what="GTZAN",
+        repair=f"move {folder} away and run {DATASETS['gtzan_music_speech'].fetch_command}",
     )
     if not rows:
         raise FileNotFoundError(
             f"No readable .wav clips in {folder}/music_wav or {folder}/speech_wav. "
             f"Download the data with: {DATASETS['gtzan_music_speech'].fetch_command}"
         )
-    df = pd.DataFrame(rows, columns=["path", "label", "duration"])
+    df = pd.DataFrame(rows, columns=["path", "label", "clip", "duration"]).drop(columns="clip")
     df = df.sort_values(["label", "path"], kind="stable").reset_index(drop=True)
-    df.attrs["skipped"] = skipped + short
+    df.attrs["skipped"] = skipped
     df.attrs["short"] = flagged
     return df
 
@@ -704,39 +724,13 @@ def load_gtzan_genre(root, *, min_duration: float = 1.0):
     import pandas as pd
 
     folder = _gtzan_genre_folder(root).resolve()
-    rows, skipped, short, flagged = [], [], [], []
-    for genre in GTZAN_GENRES:
-        d = folder / genre
-        if not d.is_dir():
-            continue
-        files = sorted(
-            q
-            for q in d.iterdir()
-            if q.suffix.lower() in (".wav", ".au") and not q.name.startswith(".") and q.is_file()
-        )
-        for p in files:
-            try:
-                dur = audio.duration(p)
-            except Exception as err:  # libsndfile raises several types for bad files
-                skipped.append(f"{p} ({reason(err)})")
-                continue
-            if dur < min_duration:
-                short.append(f"{p} ({dur:.2f} s)")
-                continue
-            cut = audio.truncation(p)
-            if cut or dur < GTZAN_MIN_SECONDS:
-                flagged.append(f"{p} ({cut or f'{dur:.2f} s'})")
-            rows.append((str(p), genre, p.stem, float(dur)))
     fetch = DATASETS["gtzan_genre"].fetch_command
-    warn_files("GTZAN genre files could not be read and were skipped", skipped)
-    warn_files(
-        f"GTZAN genre files are shorter than {min_duration} s (truncated?) and were skipped",
-        short,
-    )
-    warn_files(
-        f"GTZAN genre clips are shorter than {GTZAN_MIN_SECONDS:g} s or truncated (a clip is "
-        f"30 s) and were kept; to repair, move {folder} away and run {fetch}",
-        flagged,
+    rows, skipped, flagged = _scan_clips(
+        [(folder / genre, genre) for genre in GTZAN_GENRES],
+        suffixes=(".wav", ".au"),
+        min_duration=min_duration,
+        what="GTZAN genre",
+        repair=f"move {folder} away and run {fetch}",
     )
     if not rows:
         raise FileNotFoundError(
@@ -747,7 +741,7 @@ def load_gtzan_genre(root, *, min_duration: float = 1.0):
     order = {g: i for i, g in enumerate(GTZAN_GENRES)}
     df = df.sort_values(["genre", "clip"], key=lambda c: c.map(order) if c.name == "genre" else c)
     df = df.reset_index(drop=True)
-    df.attrs["skipped"] = skipped + short
+    df.attrs["skipped"] = skipped
     df.attrs["short"] = flagged
     df.attrs["root"] = str(folder)
     return df
