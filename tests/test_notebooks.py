@@ -101,6 +101,16 @@ THRESHOLDS = {
             "silent_exact_match": (0.2, 0.9),  # most clips have no mood tag
         },
     },
+    "07_music_auto_tagging": {
+        "max_seconds": 90,
+        "metrics": {
+            "roc_auc": (0.6, 1.0),  # macro over the tags in the test clips; chance is 0.5
+            "pr_auc": (0.2, 1.0),  # chance is the tags' mean frequency (chance_pr_auc)
+            "clips_per_second": (5.0, 100_000.0),
+            "round_trip_max_diff": (0.0, 1e-5),  # .keras save and load: the same scores
+            "test_clips": (20, 4_332),
+        },
+    },
 }
 
 NOTEBOOKS = runner.notebooks()

@@ -95,3 +95,10 @@ def test_python_m_utils_tag_exits_non_zero_for_an_unreadable_file(tagger, tmp_pa
     assert done.returncode == 1, done.stderr[-2000:]
     assert done.stdout.splitlines()[0] == good and len(done.stdout.splitlines()) == 3
     assert f"error: {bad}: the file is empty" in done.stderr
+
+
+def test_a_quick_run_saves_its_model_beside_the_full_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
+    full, quick = tag.default_model_path(), tag.default_model_path(quick=True)
+    assert full == tmp_path / "models" / "music_tagger.keras"
+    assert quick.parent == full.parent and quick != full

@@ -27,6 +27,7 @@ __all__ = [
     "compact_cnn",
     "dense",
     "distribution_strategy",
+    "forward_flops",
     "front_end_settings",
     "load_model",
     "logistic_regression",
@@ -883,6 +884,47 @@ def front_end_settings(model) -> dict:
         )
     shape = model.input_shape
     return {"sr": int(mel[0].sampling_rate), "chunk_samples": shape[1] if len(shape) == 2 else None}
+
+
+def forward_flops(model) -> int:
+    """Floating-point operations of one example's forward pass through the weighted layers.
+
+    Counts each multiply-add of a ``Conv2D`` or ``Dense`` layer as two operations (the
+    usual convention); batch normalisation, activations, pooling and the mel front end are
+    cheap beside them and left out. Training costs about three times this per example (the
+    forward pass, and gradients with respect to the inputs and to the weights): a rough
+    but standard basis for estimating training time on other hardware.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model with a fixed input shape.
+
+    Returns
+    -------
+    int
+
+    Example
+    -------
+    One block of 8 filters on 32 bands x 63 frames, and 8 x 50 output weights:
+    32 x 63 x 3 x 3 x 1 x 8 x 2 + 8 x 50 x 2 operations.
+
+    >>> m = tagging_cnn(filters=(8,), dense_units=0, n_mels=32, chunk_samples=16000)  # doctest: +SKIP
+    >>> forward_flops(m)  # doctest: +SKIP
+    291104
+    """
+    import keras
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            kh, kw = layer.kernel_size
+            c_in = int(layer.kernel.shape[2])
+            out = layer.output.shape
+            total += 2 * int(np.prod(out[1:3])) * kh * kw * c_in * layer.filters
+        elif isinstance(layer, keras.layers.Dense):
+            total += 2 * int(layer.kernel.shape[0]) * layer.units
+    return int(total)
 
 
 def load_model(path, *, compile: bool = True):

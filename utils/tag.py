@@ -26,9 +26,15 @@ __all__ = ["MODEL_SUBDIR", "default_model_path", "main", "predict_tags"]
 MODEL_SUBDIR = "models"
 
 
-def default_model_path() -> Path:
-    """``<data>/models/music_tagger.keras``: the model the command line uses by default."""
-    return config.data_dir() / MODEL_SUBDIR / "music_tagger.keras"
+def default_model_path(*, quick: bool = False) -> Path:
+    """Where notebook 07 saves its tagger: ``<data>/models/music_tagger.keras``.
+
+    The command line uses this model by default. A quick-mode run saves its small model
+    beside it as ``music_tagger_quick.keras`` (``quick=True``), so it never replaces the
+    model of a full run.
+    """
+    name = "music_tagger_quick.keras" if quick else "music_tagger.keras"
+    return config.data_dir() / MODEL_SUBDIR / name
 
 
 def _tag_names(model, tags) -> list:
