@@ -78,6 +78,7 @@ REFERENCES = (
         "metric": "ROC-AUC / PR-AUC",
         "notebook": "07_music_auto_tagging",
         "keys": ("roc_auc", "pr_auc"),
+        "baseline": ("chance_pr_auc", "a random ranking's PR-AUC"),
         "published": (
             ("FCN (Won et al. 2020)", "0.9005 / 0.4295"),
             ("Musicnn (Won et al. 2020)", "0.9106 / 0.4493"),
