@@ -318,8 +318,12 @@ def test_mtat_handcrafted_sets_match_the_feature_functions(quick_demo, tmp_path)
     assert res.input_index.tolist() == [0, 1, 2]
     y = audio.load(df.path[1], sr=layouts.MTAT_SR)
     ref = psychoacoustics.rp_features(y, sr=layouts.MTAT_SR)
-    np.testing.assert_allclose(res.features["rp"][1].reshape(24, 60), ref["rp"], rtol=1e-5)
-    np.testing.assert_allclose(res.features["ssd"][1].reshape(24, 7), ref["ssd"], rtol=1e-5)
+    np.testing.assert_allclose(
+        res.features["rp"][1].reshape(24, 60, order="F"), ref["rp"], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        res.features["ssd"][1].reshape(24, 7, order="F"), ref["ssd"], rtol=1e-5
+    )
     mfcc = audio.mfcc_stats(y, sr=layouts.MTAT_SR)
     np.testing.assert_allclose(res.features["mfcc"][1], mfcc, rtol=1e-5)
     with pytest.warns(UserWarning):

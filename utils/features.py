@@ -652,12 +652,14 @@ def mtat_logmel_segments(
 #: The hand-crafted feature sets of one clip (notebooks 08-10) and their sizes, in the order
 #: :func:`handcrafted` concatenates them: MFCC statistics (:func:`utils.audio.mfcc_stats`:
 #: mean and std of 20 MFCCs and of their deltas), the rhythm pattern (24 Bark bands x 60
-#: modulation frequencies, band by band), the statistical spectrum descriptor (24 bands x 7
-#: statistics, band by band) and the rhythm histogram (:mod:`utils.psychoacoustics`).
+#: modulation frequencies), the statistical spectrum descriptor (24 bands x 7 statistics)
+#: and the rhythm histogram (:mod:`utils.psychoacoustics`). The rhythm pattern and the
+#: descriptor are flattened as the reference extractor ``rp_extract`` lays them out
+#: (Fortran order: all bands of the first column, then of the second...).
 HANDCRAFTED_SETS = {"mfcc": 80, "rp": 24 * 60, "ssd": 24 * 7, "rh": 60}
 
 
-def handcrafted(path, *, sr=layouts.MTAT_SR, n_mfcc=20, duration=None) -> np.ndarray:
+def handcrafted(path, *, sr=layouts.MTAT_SR, n_mfcc=20, offset=0.0, duration=None) -> np.ndarray:
     """The hand-crafted features of one file, concatenated: a per-file function for :func:`extract`.
 
     Reads the file once, then computes the MFCC statistics and, in one pass of the
@@ -672,8 +674,9 @@ def handcrafted(path, *, sr=layouts.MTAT_SR, n_mfcc=20, duration=None) -> np.nda
         Load at this rate (MTAT's own 16 kHz by default).
     n_mfcc : int
         MFCCs; the MFCC set then has ``4 * n_mfcc`` numbers.
-    duration : float, optional
-        Read at most this many seconds.
+    offset, duration : float
+        Start reading ``offset`` seconds in, and read at most ``duration`` seconds
+        (default: to the end).
 
     Returns
     -------
@@ -685,19 +688,19 @@ def handcrafted(path, *, sr=layouts.MTAT_SR, n_mfcc=20, duration=None) -> np.nda
     >>> handcrafted("clip.mp3").shape  # doctest: +SKIP
     (1748,)
     """
-    y = audio.load(path, sr=sr, duration=duration)
+    y = audio.load(path, sr=sr, offset=offset, duration=duration)
     rp = psychoacoustics.rp_features(y, sr=sr)
     parts = [
         audio.mfcc_stats(y, sr=sr, n_mfcc=n_mfcc),
-        rp["rp"].ravel(),
-        rp["ssd"].ravel(),
+        rp["rp"].ravel(order="F"),  # the reference's layout, as plots.rhythm_pattern reads it
+        rp["ssd"].ravel(order="F"),
         rp["rh"],
     ]
     return np.concatenate([np.asarray(p, dtype=np.float32) for p in parts])
 
 
 def mtat_handcrafted(
-    df, *, n_mfcc=20, duration=None, n_jobs=-1, cache_dir=None, progress=True
+    df, *, n_mfcc=20, offset=0.0, duration=None, n_jobs=-1, cache_dir=None, progress=True
 ) -> Extracted:
     """Hand-crafted features of MagnaTagATune clips (notebooks 08-10), by set, cached.
 
@@ -705,8 +708,8 @@ def mtat_handcrafted(
     ----------
     df : pandas.DataFrame
         One row per clip with a ``path`` column (as :func:`utils.datasets.load_magnatagatune`).
-    n_mfcc, duration
-        See :func:`handcrafted`.
+    n_mfcc, offset, duration
+        See :func:`handcrafted` (``offset`` and ``duration`` cut a part of each clip).
     n_jobs, cache_dir, progress
         See :func:`extract`.
 
@@ -715,8 +718,9 @@ def mtat_handcrafted(
     Extracted
         ``.features``: dict of set name (:data:`HANDCRAFTED_SETS`: ``"mfcc"``, ``"rp"``,
         ``"ssd"``, ``"rh"``) to np.ndarray [shape=(n_ok, dim), dtype=float32]; a row of
-        ``"rp"`` reshaped to ``(24, 60)`` is the clip's rhythm pattern (band, modulation
-        frequency), of ``"ssd"`` to ``(24, 7)`` its descriptor. ``.input_index``: the row
+        ``"rp"`` reshaped with ``.reshape(24, 60, order="F")`` is the clip's rhythm pattern
+        (band, modulation frequency), as :func:`utils.plots.rhythm_pattern` reads a flat
+        one; of ``"ssd"`` with ``.reshape(24, 7, order="F")`` its descriptor. ``.input_index``: the row
         position in ``df`` of each row (clips that could not be read are left out and
         named in a warning, ``.failed``).
 
@@ -739,6 +743,7 @@ def mtat_handcrafted(
         progress=progress,
         sr=layouts.MTAT_SR,
         n_mfcc=n_mfcc,
+        offset=offset,
         duration=duration,
     )
     sizes = dict(HANDCRAFTED_SETS, mfcc=4 * n_mfcc)
