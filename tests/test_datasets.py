@@ -261,6 +261,28 @@ def test_real_clip_index_folder_groups(shared_data):
     assert counts == {"train": 18709, "valid": 1825, "test": 5329}
 
 
+def test_song_ids_of_the_real_clip_index(shared_data):
+    idx = pd.read_csv(
+        shared_data / "mtat" / "clip_index.tsv",
+        sep="\t",
+        header=None,
+        names=["clip_id", "mp3_path"],
+    )
+    songs = datasets.song_ids(idx)
+    assert songs.nunique() == 5405  # 25,863 clips cut from 5,405 songs, 4.8 per song
+    first = idx.mp3_path.str.startswith("f/american_bach_soloists-j_s__bach_solo_cantatas-01-bwv54")
+    assert songs[first].nunique() == 1 and first.sum() > 1
+    # a song's clips never straddle two folders, so the folder split keeps songs whole
+    assert (idx.groupby(songs).mp3_path.agg(lambda p: p.str[0].nunique()) == 1).all()
+
+
+def test_song_ids_on_the_demo_match_clip_info(mtat):
+    songs = datasets.song_ids(mtat)
+    key = mtat.artist + "|" + mtat.album + "|" + mtat.track_number + "|" + mtat.title
+    assert songs.nunique() == key.nunique()
+    assert (songs.groupby(key).nunique() == 1).all()
+
+
 def test_real_top50_split_lists_fall_in_their_folders(shared_data):
     sizes = {}
     for part, folders in datasets.SPLIT_FOLDERS.items():

@@ -298,3 +298,34 @@ def _alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_mtat_handcrafted_sets_match_the_feature_functions(quick_demo, tmp_path):
+    from utils import datasets, psychoacoustics
+
+    df = datasets.load_magnatagatune(quick_demo / "magnatagatune").head(3)
+    bad = tmp_path / "empty.mp3"
+    bad.touch()
+    df = pd.concat([df, pd.DataFrame({"path": [str(bad)]})], ignore_index=True)
+    with pytest.warns(UserWarning, match="1 of 4 files failed"):
+        res = features.mtat_handcrafted(df, n_jobs=1, cache_dir=tmp_path / "c", progress=False)
+    assert {k: v.shape for k, v in res.features.items()} == {
+        "mfcc": (3, 80),
+        "rp": (3, 1440),
+        "ssd": (3, 168),
+        "rh": (3, 60),
+    }
+    assert res.input_index.tolist() == [0, 1, 2]
+    y = audio.load(df.path[1], sr=layouts.MTAT_SR)
+    ref = psychoacoustics.rp_features(y, sr=layouts.MTAT_SR)
+    np.testing.assert_allclose(
+        res.features["rp"][1].reshape(24, 60, order="F"), ref["rp"], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        res.features["ssd"][1].reshape(24, 7, order="F"), ref["ssd"], rtol=1e-5
+    )
+    mfcc = audio.mfcc_stats(y, sr=layouts.MTAT_SR)
+    np.testing.assert_allclose(res.features["mfcc"][1], mfcc, rtol=1e-5)
+    with pytest.warns(UserWarning):
+        again = features.mtat_handcrafted(df, n_jobs=1, cache_dir=tmp_path / "c", progress=False)
+    assert again.n_cached == 3 and "rp" in repr(again)

@@ -19,8 +19,10 @@ LEAVES = ("audio", "layers", "layouts", "psychoacoustics", "synth")
 #: Modules each module must never import (the lower layer must not know the upper one).
 FORBIDDEN = {
     "demo": {"datasets", "features", "download", "models", "runner", "evaluation", "plots"},
-    "datasets": {"features", "models", "runner", "plots", "download"},
-    "features": {"datasets", "models", "runner", "plots", "download", "demo"},
+    "datasets": {"features", "models", "runner", "plots", "download", "similarity"},
+    "features": {"datasets", "models", "runner", "plots", "download", "demo", "similarity"},
+    # a task module of NumPy functions: it knows no model builder, no pipeline, no notebook
+    "similarity": {"models", "pipelines", "runner", "plots", "publish", "tag", "download", "demo"},
     "config": set(MODULES) - {"config"},
 }
 

@@ -13,9 +13,10 @@ demo        offline demo datasets in the real layouts
 audio       loading, segmenting, spectrograms, MFCC, psychoacoustic features
 features    feature extraction over many files with a cache and a progress bar
 layers      custom Keras layers (registered for saving)
-models      Keras model builders and device set-up
+models      Keras model builders (Siamese twins included) and device set-up
 pipelines   tf.data input pipelines from audio files
 tag         tagging audio files with a trained model (``python -m utils.tag``)
+similarity  distances, retrieval metrics, pairs and triplets, Siamese losses (notebooks 08-10)
 evaluation  metrics and the results files
 plots       waveform, spectrogram, training history and other figures
 runner      executes notebooks headless (``python -m utils.runner``); notebooks' setup cells,

@@ -43,6 +43,9 @@ __all__ = [
     "logmel_segments",
     "gtzan_logmel_segments",
     "mtat_logmel_segments",
+    "HANDCRAFTED_SETS",
+    "handcrafted",
+    "mtat_handcrafted",
     "save_atomic",
     "MTAT_LOGMEL",
     "FEATURES_SUBDIR",
@@ -69,10 +72,11 @@ class Extracted:
 
     Attributes
     ----------
-    features : np.ndarray or list of np.ndarray
+    features : np.ndarray, list of np.ndarray or dict
         ``stack="stack"``: shape ``(n_ok, *feature_shape)``; ``"concat"``: the per-file
         arrays concatenated along their first axis, ``(sum(counts), ...)``; ``"list"``:
-        one array per successful file.
+        one array per successful file. Named feature sets (:func:`mtat_handcrafted`):
+        a dict of set name to ``(n_ok, dim)`` array.
     paths : list of str
         The files that succeeded, in input order.
     failed : list of (str, str)
@@ -98,7 +102,10 @@ class Extracted:
     input_index: np.ndarray = field(default=None, repr=False)
 
     def __repr__(self) -> str:
-        shape = getattr(self.features, "shape", f"list of {len(self.features)}")
+        if isinstance(self.features, dict):
+            shape = {name: X.shape for name, X in self.features.items()}
+        else:
+            shape = getattr(self.features, "shape", f"list of {len(self.features)}")
         return (
             f"Extracted(features={shape}, files ok={len(self.paths)}, failed={len(self.failed)}, "
             f"cached={self.n_cached}, computed={self.n_computed})"
@@ -638,6 +645,112 @@ def mtat_logmel_segments(
         max_segments=max_segments,
         **MTAT_LOGMEL,
     )
+
+
+# --------------------------------------------------------------------------- hand-crafted features
+
+#: The hand-crafted feature sets of one clip (notebooks 08-10) and their sizes, in the order
+#: :func:`handcrafted` concatenates them: MFCC statistics (:func:`utils.audio.mfcc_stats`:
+#: mean and std of 20 MFCCs and of their deltas), the rhythm pattern (24 Bark bands x 60
+#: modulation frequencies), the statistical spectrum descriptor (24 bands x 7 statistics)
+#: and the rhythm histogram (:mod:`utils.psychoacoustics`). The rhythm pattern and the
+#: descriptor are flattened as the reference extractor ``rp_extract`` lays them out
+#: (Fortran order: all bands of the first column, then of the second...).
+HANDCRAFTED_SETS = {"mfcc": 80, "rp": 24 * 60, "ssd": 24 * 7, "rh": 60}
+
+
+def handcrafted(path, *, sr=layouts.MTAT_SR, n_mfcc=20, offset=0.0, duration=None) -> np.ndarray:
+    """The hand-crafted features of one file, concatenated: a per-file function for :func:`extract`.
+
+    Reads the file once, then computes the MFCC statistics and, in one pass of the
+    rhythm-pattern method (:func:`utils.psychoacoustics.rp_features`, at 22.05 kHz like the
+    reference extractor), the rhythm pattern, statistical spectrum descriptor and rhythm
+    histogram. :func:`mtat_handcrafted` splits the vector into its sets.
+
+    Parameters
+    ----------
+    path : str
+    sr : int
+        Load at this rate (MTAT's own 16 kHz by default).
+    n_mfcc : int
+        MFCCs; the MFCC set then has ``4 * n_mfcc`` numbers.
+    offset, duration : float
+        Start reading ``offset`` seconds in, and read at most ``duration`` seconds
+        (default: to the end).
+
+    Returns
+    -------
+    np.ndarray [shape=(4 * n_mfcc + 1440 + 168 + 60,), dtype=float32]
+        The sets of :data:`HANDCRAFTED_SETS`, in that order.
+
+    Example
+    -------
+    >>> handcrafted("clip.mp3").shape  # doctest: +SKIP
+    (1748,)
+    """
+    y = audio.load(path, sr=sr, offset=offset, duration=duration)
+    rp = psychoacoustics.rp_features(y, sr=sr)
+    parts = [
+        audio.mfcc_stats(y, sr=sr, n_mfcc=n_mfcc),
+        rp["rp"].ravel(order="F"),  # the reference's layout, as plots.rhythm_pattern reads it
+        rp["ssd"].ravel(order="F"),
+        rp["rh"],
+    ]
+    return np.concatenate([np.asarray(p, dtype=np.float32) for p in parts])
+
+
+def mtat_handcrafted(
+    df, *, n_mfcc=20, offset=0.0, duration=None, n_jobs=-1, cache_dir=None, progress=True
+) -> Extracted:
+    """Hand-crafted features of MagnaTagATune clips (notebooks 08-10), by set, cached.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per clip with a ``path`` column (as :func:`utils.datasets.load_magnatagatune`).
+    n_mfcc, offset, duration
+        See :func:`handcrafted` (``offset`` and ``duration`` cut a part of each clip).
+    n_jobs, cache_dir, progress
+        See :func:`extract`.
+
+    Returns
+    -------
+    Extracted
+        ``.features``: dict of set name (:data:`HANDCRAFTED_SETS`: ``"mfcc"``, ``"rp"``,
+        ``"ssd"``, ``"rh"``) to np.ndarray [shape=(n_ok, dim), dtype=float32]; a row of
+        ``"rp"`` reshaped with ``.reshape(24, 60, order="F")`` is the clip's rhythm pattern
+        (band, modulation frequency), as :func:`utils.plots.rhythm_pattern` reads a flat
+        one; of ``"ssd"`` with ``.reshape(24, 7, order="F")`` its descriptor. ``.input_index``: the row
+        position in ``df`` of each row (clips that could not be read are left out and
+        named in a warning, ``.failed``).
+
+    Example
+    -------
+    >>> res = mtat_handcrafted(df)  # doctest: +SKIP
+    >>> {name: X.shape[1] for name, X in res.features.items()}  # doctest: +SKIP
+    {'mfcc': 80, 'rp': 1440, 'ssd': 168, 'rh': 60}
+    """
+    if "path" not in getattr(df, "columns", ()):
+        raise ValueError(
+            "expected a DataFrame with a 'path' column (one row per clip), e.g. from utils.datasets"
+        )
+    res = extract(
+        list(df["path"]),
+        handcrafted,
+        n_jobs=n_jobs,
+        cache_dir=cache_dir,
+        desc="hand-crafted features",
+        progress=progress,
+        sr=layouts.MTAT_SR,
+        n_mfcc=n_mfcc,
+        offset=offset,
+        duration=duration,
+    )
+    sizes = dict(HANDCRAFTED_SETS, mfcc=4 * n_mfcc)
+    bounds = np.cumsum([0, *sizes.values()])
+    X = res.features if res.paths else np.zeros((0, bounds[-1]), dtype=np.float32)
+    res.features = {name: X[:, a:b] for name, a, b in zip(sizes, bounds[:-1], bounds[1:])}
+    return res
 
 
 # --------------------------------------------------------------------------- feature sets on disk

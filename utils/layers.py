@@ -20,7 +20,7 @@ with quiet_native_stderr():
     import keras
     from keras import ops
 
-__all__ = ["PACKAGE", "PerExampleDecibels"]
+__all__ = ["PACKAGE", "EuclideanDistance", "PerExampleDecibels"]
 
 #: The package name the layers are registered under (``"musicdl>PerExampleDecibels"``).
 PACKAGE = "musicdl"
@@ -88,4 +88,51 @@ class PerExampleDecibels(keras.layers.Layer):
         """The options, for saving the layer in a ``.keras`` file."""
         config = super().get_config()
         config.update({"top_db": self.top_db, "amin": self.amin, "ref": self.ref})
+        return config
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class EuclideanDistance(keras.layers.Layer):
+    """Euclidean distance between two batches of embeddings: the head of a Siamese network.
+
+    ``sqrt(max(sum((a - b)**2), epsilon))`` per example, computed in float32 (also under
+    mixed precision). The floor ``epsilon`` keeps the gradient finite for identical inputs,
+    where the square root's derivative would be infinite.
+
+    Parameters
+    ----------
+    epsilon : float
+        Floor of the squared distance (the smallest distance is ``sqrt(epsilon)``).
+    **kwargs
+        Passed to ``keras.layers.Layer`` (``name``).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> a, b = np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([[3.0, 4.0], [1.0, 1.0]])
+    >>> EuclideanDistance()([a, b]).numpy().round(4).tolist()
+    [[5.0], [0.0]]
+    """
+
+    def __init__(self, *, epsilon: float = 1e-12, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+        if epsilon <= 0:
+            raise ValueError(f"epsilon must be positive, found {epsilon}")
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs):
+        """``(batch, 1)`` distances between the two inputs of shape ``(batch, dim)``."""
+        a, b = (ops.cast(x, "float32") for x in inputs)
+        squared = ops.sum(ops.square(a - b), axis=-1, keepdims=True)
+        return ops.sqrt(ops.maximum(squared, self.epsilon))
+
+    def compute_output_shape(self, input_shape):
+        """One distance per example: ``(batch, 1)``."""
+        return (input_shape[0][0], 1)
+
+    def get_config(self):
+        """The options, for saving the layer in a ``.keras`` file."""
+        config = super().get_config()
+        config.update({"epsilon": self.epsilon})
         return config

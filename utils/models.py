@@ -34,6 +34,8 @@ __all__ = [
     "parallel_cnn",
     "rnn",
     "setup_device",
+    "siamese",
+    "SIAMESE_INPUTS",
     "single_cnn",
     "stacked_cnn",
     "tagging_cnn",
@@ -847,6 +849,64 @@ def tagging_cnn(
     if dropout > 0:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = _output(x, keras, n_outputs, output_activation)
+    return keras.Model(inputs, outputs, name=name)
+
+
+#: The inputs of a Siamese model: two towers compare a pair, three a triplet.
+SIAMESE_INPUTS = {2: ("left", "right"), 3: ("anchor", "positive", "negative")}
+
+
+def siamese(encoder, *, towers: int = 2, name: str = "siamese"):
+    """A Siamese network: one ``encoder`` applied to two (or three) inputs, with shared weights.
+
+    The twins are one model called several times, so they share every weight and map the
+    same input to the same embedding (Bromley et al. 1993; Hadsell, Chopra & LeCun 2006).
+    The head is the Euclidean distance between embeddings
+    (:class:`utils.layers.EuclideanDistance`), which :func:`utils.similarity.contrastive_loss`
+    and :func:`utils.similarity.triplet_loss` train. After training, ``encoder`` alone
+    embeds clips for retrieval.
+
+    Parameters
+    ----------
+    encoder : keras.Model
+        Maps one input (e.g. features or a spectrogram) to an embedding ``(batch, dim)``.
+    towers : {2, 3}
+        2: inputs ``left`` and ``right``, output the distance ``(batch, 1)`` (contrastive
+        loss). 3: inputs ``anchor``, ``positive`` and ``negative``, output
+        ``[d(anchor, positive), d(anchor, negative)]`` of shape ``(batch, 2)`` (triplet loss).
+    name : str
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled; its weights are exactly ``encoder``'s.
+
+    Example
+    -------
+    >>> import keras
+    >>> enc = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    >>> m = siamese(enc, towers=3)
+    >>> m.output_shape, len(m.weights) == len(enc.weights)
+    ((None, 2), True)
+    """
+    if towers not in SIAMESE_INPUTS:
+        raise ValueError(f"towers must be 2 (pairs) or 3 (triplets), found {towers}")
+    with quiet_native_stderr():
+        import keras
+
+    from . import layers
+
+    shape = tuple(encoder.input_shape[1:])
+    inputs = [keras.Input(shape=shape, name=n) for n in SIAMESE_INPUTS[towers]]
+    embeddings = [encoder(x) for x in inputs]
+    distance = layers.EuclideanDistance(name="distance")
+    if towers == 2:
+        outputs = distance(embeddings)
+    else:
+        d_ap = distance([embeddings[0], embeddings[1]])
+        d_an = distance([embeddings[0], embeddings[2]])
+        outputs = keras.layers.Concatenate(name="distances")([d_ap, d_an])
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -1,0 +1,1069 @@
+"""Similarity retrieval: distances, relevance from tags, retrieval metrics, pairs, losses.
+
+Notebooks 08-10 search a collection of clips for the ones most like a query clip. This
+module holds what they share:
+
+Distances
+    :func:`pairwise_distances` between feature vectors; :func:`scale_feature_sets` fuses
+    several feature sets (MFCC statistics, rhythm patterns, ...) so that each contributes
+    equally (or by a chosen weight) to the Euclidean distance, and :func:`distance_shares`
+    measures how much of the squared distance each set contributes.
+Relevance
+    Whether a retrieved clip is a good answer comes from the tags: :func:`relevance_matrix`
+    (binary: the two clips share at least one tag of a chosen group; graded: their tag-set
+    similarity), :func:`dice_similarity` and :func:`cosine_similarity` of tag sets, optionally
+    weighted by :func:`idf_weights`. :func:`same_song_mask` marks pairs of clips cut from
+    the same song, which must never count as neighbours (MagnaTagATune has several clips
+    per song: they sound alike and share their tags, so they would inflate every score).
+Metrics
+    :func:`precision_at_k`, :func:`mean_average_precision` (with :func:`average_precision`
+    per query), :func:`ndcg_at_k`, all at once with :func:`retrieval_scores`, and
+    :func:`random_baseline`: the exact expected value of each for a random ranking.
+Pairs and triplets
+    :func:`genuine_impostor_pairs`, :func:`graded_pairs` and :func:`triplets` (optionally
+    semi-hard) for training Siamese networks, reproducible by their seed.
+Losses
+    :func:`contrastive_loss` and :func:`triplet_loss` as Keras losses (``keras.ops``, any
+    backend). They take distances, as computed by the Siamese models of
+    :func:`utils.models.siamese` with the layer :class:`utils.layers.EuclideanDistance`.
+
+Conventions of the metrics: ``D`` holds distances (smaller = more similar) of shape
+``(n_queries, n_items)``, ``R`` the relevance of each item to each query (0 = not relevant)
+of the same shape. A square ``D`` is taken as leave-one-out retrieval among the same clips
+(``leave_one_out=None``): each query itself is left out. ``exclude`` removes more pairs,
+e.g. other clips of the query's song. Queries without any relevant item left have no
+defined score and are skipped in the means. Ties in ``D`` are broken by item order.
+
+Example
+-------
+>>> import numpy as np
+>>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
+>>> Y = np.array([[1, 0], [1, 0], [0, 1], [0, 1]])
+>>> D, R = pairwise_distances(X), relevance_matrix(Y)
+>>> precision_at_k(D, R, k=1), mean_average_precision(D, R)
+(1.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import config
+
+__all__ = [
+    "DISTANCE_METRICS",
+    "average_precision",
+    "contrastive_loss",
+    "cosine_similarity",
+    "dice_similarity",
+    "distance_shares",
+    "genuine_impostor_pairs",
+    "graded_pairs",
+    "idf_weights",
+    "mean_average_precision",
+    "ndcg_at_k",
+    "pairwise_distances",
+    "precision_at_k",
+    "random_baseline",
+    "relevance_matrix",
+    "retrieval_scores",
+    "same_song_mask",
+    "scale_feature_sets",
+    "triplet_loss",
+    "triplets",
+]
+
+#: The metrics :func:`pairwise_distances` computes.
+DISTANCE_METRICS = ("euclidean", "sqeuclidean", "cosine", "cityblock")
+
+
+# --------------------------------------------------------------------------------------
+# Distances and feature fusion
+# --------------------------------------------------------------------------------------
+
+
+def _as_2d(X, what="X") -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        raise ValueError(
+            f"{what} must have one row per clip, shape (n, dim); found shape {X.shape}"
+        )
+    return X.reshape(len(X), -1)
+
+
+def pairwise_distances(X, Y=None, *, metric: str = "euclidean") -> np.ndarray:
+    """Distances between the rows of ``X`` and the rows of ``Y`` (default: ``X`` itself).
+
+    Parameters
+    ----------
+    X : array_like [shape=(n, ...)]
+        One feature vector per row; extra axes are flattened (a (24, 60) rhythm pattern
+        counts as 1,440 numbers).
+    Y : array_like [shape=(m, ...)], optional
+        The items to compare with; ``None`` compares ``X`` with itself.
+    metric : {"euclidean", "sqeuclidean", "cosine", "cityblock"}
+        Euclidean, squared Euclidean, cosine distance (1 - cosine similarity, 1 for a zero
+        vector) or city-block (L1) distance.
+
+    Returns
+    -------
+    np.ndarray [shape=(n, m), dtype=float64]
+        ``D[i, j]`` is the distance of ``X[i]`` to ``Y[j]``; with ``Y=None`` the diagonal is
+        exactly 0 (not just close to it).
+
+    Example
+    -------
+    >>> pairwise_distances([[0, 0], [3, 4]]).tolist()
+    [[0.0, 5.0], [5.0, 0.0]]
+    """
+    if metric not in DISTANCE_METRICS:
+        raise ValueError(f"metric must be one of {', '.join(DISTANCE_METRICS)}, found {metric!r}")
+    A = _as_2d(X)
+    B = A if Y is None else _as_2d(Y, "Y")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"X has {A.shape[1]} numbers per row but Y has {B.shape[1]}")
+    if metric == "cityblock":
+        D = np.abs(A[:, None, :] - B[None, :, :]).sum(axis=-1)
+    elif metric == "cosine":
+        na, nb = np.linalg.norm(A, axis=1), np.linalg.norm(B, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            S = (A @ B.T) / np.outer(na, nb)
+        D = 1.0 - np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0)
+    else:
+        # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b, clipped at 0 against rounding
+        sq = (A**2).sum(axis=1)[:, None] + (B**2).sum(axis=1)[None, :] - 2.0 * (A @ B.T)
+        D = np.maximum(sq, 0.0)
+        if metric == "euclidean":
+            D = np.sqrt(D)
+    if Y is None:
+        np.fill_diagonal(D, 0.0)
+    return D
+
+
+def scale_feature_sets(sets: dict, *, weights=None, fit=None, blocks: bool = False):
+    """Early fusion of several feature sets, each standardized and given equal (or chosen) weight.
+
+    Concatenating raw feature sets lets the largest one decide the Euclidean distance: a
+    1,440-number rhythm pattern outweighs 80 MFCC statistics by its size alone, and
+    features measured in large units outweigh the rest. Here every column is standardized
+    (mean 0, standard deviation 1, statistics from the rows ``fit``), and every set is
+    divided by the square root of its number of columns, so each set contributes the same
+    expected squared distance between two clips; ``weights`` then scale those shares.
+
+    Parameters
+    ----------
+    sets : dict of str to array_like [shape=(n, ...)]
+        Feature set name to one row per clip (extra axes are flattened), all with the
+        same clips in the same order.
+    weights : dict of str to float, optional
+        Share of each set in the squared distance, relative to the others (a missing
+        name counts 1; 0 leaves the set out). Default: all equal.
+    fit : array_like of int or bool, optional
+        The rows whose mean and standard deviation are used (e.g. the database, not the
+        queries); default all rows. A constant column stays 0.
+    blocks : bool
+        Return the scaled sets as a dict instead of the fused matrix (to pass to
+        :func:`distance_shares`).
+
+    Returns
+    -------
+    np.ndarray [shape=(n, sum of the sets' sizes), dtype=float64] or dict
+        The fused features, in the order of ``sets``: their Euclidean distance is the
+        scaled Euclidean distance.
+
+    Example
+    -------
+    >>> rng = np.random.default_rng(0)
+    >>> sets = {"small": rng.normal(size=(50, 2)), "big": 100 * rng.normal(size=(50, 200))}
+    >>> shares = distance_shares(scale_feature_sets(sets, blocks=True))
+    >>> {k: round(v, 3) for k, v in shares.items()}
+    {'small': 0.5, 'big': 0.5}
+    """
+    if not sets:
+        raise ValueError("sets is empty: give at least one feature set, e.g. {'mfcc': X}")
+    arrays = {name: _as_2d(X, f"feature set {name!r}") for name, X in sets.items()}
+    n = {len(X) for X in arrays.values()}
+    if len(n) != 1:
+        sizes = {name: len(X) for name, X in arrays.items()}
+        raise ValueError(f"every feature set needs the same rows (clips); found {sizes}")
+    weights = dict(weights or {})
+    unknown = set(weights) - set(arrays)
+    if unknown:
+        raise ValueError(
+            f"weights name unknown sets {sorted(unknown)}; the sets are {list(arrays)}"
+        )
+    if any(w < 0 for w in weights.values()):
+        raise ValueError(f"weights must be >= 0, found {weights}")
+    rows = slice(None) if fit is None else np.asarray(fit)
+    out = {}
+    for name, X in arrays.items():
+        mean, std = X[rows].mean(axis=0), X[rows].std(axis=0)
+        std = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, np.inf)
+        scale = np.sqrt(weights.get(name, 1.0) / X.shape[1])
+        out[name] = (X - mean) / std * scale
+    return out if blocks else np.concatenate(list(out.values()), axis=1)
+
+
+def distance_shares(sets: dict) -> dict:
+    """The share of each feature set in the mean squared Euclidean distance between clips.
+
+    For concatenated sets, the squared Euclidean distance is the sum of the sets' squared
+    distances; averaged over all pairs of clips, a set's part is ``2 n / (n - 1)`` times the
+    sum of its columns' variances, so the shares are exact, with no pairs to enumerate.
+
+    Parameters
+    ----------
+    sets : dict of str to array_like [shape=(n, ...)]
+        The feature sets as they enter the distance (raw, or scaled with
+        ``scale_feature_sets(..., blocks=True)``).
+
+    Returns
+    -------
+    dict of str to float
+        Set name to its share (the shares sum to 1).
+
+    Example
+    -------
+    >>> distance_shares({"a": [[0.0], [1.0]], "b": [[0.0, 0.0], [3.0, 0.0]]})
+    {'a': 0.1, 'b': 0.9}
+    """
+    var = {name: float(_as_2d(X).var(axis=0).sum()) for name, X in sets.items()}
+    total = sum(var.values())
+    if total == 0:
+        raise ValueError("every feature set is constant: there are no distances to share")
+    return {name: v / total for name, v in var.items()}
+
+
+# --------------------------------------------------------------------------------------
+# Relevance from tags
+# --------------------------------------------------------------------------------------
+
+
+def _tags(Y, what="Y") -> np.ndarray:
+    Y = np.asarray(Y)
+    if Y.ndim != 2:
+        raise ValueError(
+            f"{what} must be a 0/1 tag matrix of shape (n_clips, n_tags); found {Y.shape}"
+        )
+    return (Y > 0).astype(np.float64)
+
+
+def idf_weights(Y) -> np.ndarray:
+    """Inverse document frequency of each tag: ``log(n_clips / n_clips_with_the_tag)``.
+
+    A tag on every clip says nothing about a pair of clips (weight 0); a rare tag shared
+    by two clips says a lot. A tag on no clip gets weight 0.
+
+    Parameters
+    ----------
+    Y : array_like [shape=(n_clips, n_tags)]
+        0/1 tags (a DataFrame of tag columns works).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_tags,), dtype=float64]
+
+    Example
+    -------
+    >>> idf_weights([[1, 1, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0]]).round(4).tolist()
+    [0.0, 1.3863, 0.0]
+    """
+    T = _tags(Y)
+    df = T.sum(axis=0)
+    with np.errstate(divide="ignore"):
+        return np.where(df > 0, np.log(len(T) / np.maximum(df, 1)), 0.0)
+
+
+def _weighted(A, B, weights):
+    A = _tags(A, "A")
+    B = A if B is None else _tags(B, "B")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"A has {A.shape[1]} tags per clip but B has {B.shape[1]}")
+    w = np.ones(A.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (A.shape[1],):
+        raise ValueError(f"weights needs one value per tag ({A.shape[1]}), found shape {w.shape}")
+    return A, B, w
+
+
+def dice_similarity(A, B=None, *, weights=None) -> np.ndarray:
+    """Dice similarity of tag sets: ``2 |a & b| / (|a| + |b|)``, optionally weighted per tag.
+
+    With weights, each tag counts its weight instead of 1:
+    ``2 sum(w[a & b]) / (sum(w[a]) + sum(w[b]))``; with :func:`idf_weights`, sharing a rare
+    tag counts more than sharing a common one. 1 for identical tag sets, 0 for disjoint
+    ones, and 0 when both clips have no (weighted) tag.
+
+    Parameters
+    ----------
+    A : array_like [shape=(n, n_tags)]
+        0/1 tags of the first clips.
+    B : array_like [shape=(m, n_tags)], optional
+        0/1 tags of the second clips; default ``A``.
+    weights : array_like [shape=(n_tags,)], optional
+        A weight >= 0 per tag; default 1 each.
+
+    Returns
+    -------
+    np.ndarray [shape=(n, m), dtype=float64]
+
+    Example
+    -------
+    >>> dice_similarity([[1, 1, 0, 0]], [[1, 0, 1, 0], [0, 0, 0, 0]]).tolist()
+    [[0.5, 0.0]]
+    """
+    A, B, w = _weighted(A, B, weights)
+    inter = (A * w) @ B.T
+    total = (A @ w)[:, None] + (B @ w)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, 2.0 * inter / np.where(total > 0, total, 1.0), 0.0)
+
+
+def cosine_similarity(A, B=None, *, weights=None) -> np.ndarray:
+    """Cosine similarity of tag vectors, each tag scaled by its weight (tf-idf with idf weights).
+
+    ``(w a) . (w b) / (|w a| |w b|)``: for 0/1 tags without weights,
+    ``|a & b| / sqrt(|a| |b|)``. 0 when a clip has no (weighted) tag.
+
+    Parameters
+    ----------
+    A : array_like [shape=(n, n_tags)]
+    B : array_like [shape=(m, n_tags)], optional
+        Default ``A``.
+    weights : array_like [shape=(n_tags,)], optional
+
+    Returns
+    -------
+    np.ndarray [shape=(n, m), dtype=float64]
+
+    Example
+    -------
+    >>> cosine_similarity([[1, 1, 0, 0]], [[1, 0, 1, 0]]).round(3).tolist()
+    [[0.5]]
+    """
+    A, B, w = _weighted(A, B, weights)
+    U, V = A * w, B * w
+    norms = np.outer(np.linalg.norm(U, axis=1), np.linalg.norm(V, axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(norms > 0, (U @ V.T) / np.where(norms > 0, norms, 1.0), 0.0)
+
+
+#: The graded similarities :func:`relevance_matrix` offers.
+_GRADED = {"dice": dice_similarity, "cosine": cosine_similarity}
+
+
+def relevance_matrix(Y, Y_items=None, *, graded: bool = False, measure="dice", weights=None):
+    """Which items are relevant to which queries, judged by their tags.
+
+    Parameters
+    ----------
+    Y : array_like [shape=(n_queries, n_tags)]
+        0/1 tags of the queries, e.g. ``datasets.group_tags(df, datasets.GENRES)``.
+    Y_items : array_like [shape=(n_items, n_tags)], optional
+        0/1 tags of the items searched; default ``Y`` (the clips search each other).
+    graded : bool
+        ``False``: 1 when the two clips share at least one tag, else 0. ``True``: their
+        tag-set similarity, between 0 and 1.
+    measure : {"dice", "cosine"}
+        The graded similarity (:func:`dice_similarity` or :func:`cosine_similarity`).
+    weights : array_like [shape=(n_tags,)], optional
+        Tag weights for the graded similarity, e.g. :func:`idf_weights`.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_queries, n_items)]
+        ``bool`` (binary) or ``float64`` (graded). The diagonal is left as it is: the
+        metrics leave each query out themselves.
+
+    Example
+    -------
+    >>> Y = [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
+    >>> relevance_matrix(Y).astype(int).tolist()
+    [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
+    >>> relevance_matrix(Y, graded=True).round(2).tolist()[0]
+    [1.0, 0.67, 0.0]
+    """
+    if not graded:
+        A = _tags(Y)
+        B = A if Y_items is None else _tags(Y_items, "Y_items")
+        return (A @ B.T) > 0
+    if measure not in _GRADED:
+        raise ValueError(f"measure must be one of {', '.join(_GRADED)}, found {measure!r}")
+    return _GRADED[measure](Y, Y_items, weights=weights)
+
+
+def same_song_mask(songs, songs_items=None) -> np.ndarray:
+    """``True`` where two clips come from the same song (or any shared group id).
+
+    Parameters
+    ----------
+    songs : array_like [shape=(n,)]
+        One song id per query clip (e.g. ``datasets.song_ids(df)``).
+    songs_items : array_like [shape=(m,)], optional
+        One song id per item; default ``songs``.
+
+    Returns
+    -------
+    np.ndarray [shape=(n, m), dtype=bool]
+        With ``songs_items=None`` the diagonal is ``True`` (a clip is its own song).
+
+    Example
+    -------
+    >>> same_song_mask(["a", "a", "b"]).astype(int).tolist()
+    [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
+    """
+    a = np.asarray(songs)
+    b = a if songs_items is None else np.asarray(songs_items)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError("songs must be one id per clip, shape (n,)")
+    return a[:, None] == b[None, :]
+
+
+# --------------------------------------------------------------------------------------
+# Retrieval metrics
+# --------------------------------------------------------------------------------------
+
+
+def _excluded(D_shape, exclude, leave_one_out) -> np.ndarray:
+    """The (n_queries, n_items) mask of pairs that are never neighbours."""
+    n_q, n_i = D_shape
+    mask = np.zeros(D_shape, dtype=bool)
+    if exclude is not None:
+        ex = np.asarray(exclude)
+        if ex.ndim == 1:  # one group id per clip (square case only)
+            if n_q != n_i or len(ex) != n_q:
+                raise ValueError(
+                    f"exclude as one group id per clip needs a square D with {len(ex)} rows, "
+                    f"found D of shape {D_shape}; pass a boolean mask of D's shape instead"
+                )
+            ex = same_song_mask(ex)
+        if ex.shape != D_shape:
+            raise ValueError(f"exclude must have D's shape {D_shape}, found {ex.shape}")
+        mask |= ex.astype(bool)
+    if leave_one_out is None:
+        leave_one_out = n_q == n_i
+    if leave_one_out:
+        if n_q != n_i:
+            raise ValueError(f"leave_one_out needs a square D, found shape {D_shape}")
+        np.fill_diagonal(mask, True)
+    return mask
+
+
+def _ranked(D, R, exclude, leave_one_out):
+    """Relevance in rank order (excluded items last, relevance 0) and the counts per query."""
+    D = np.asarray(D, dtype=np.float64)
+    R = np.asarray(R, dtype=np.float64)
+    if D.ndim != 2 or R.shape != D.shape:
+        raise ValueError(
+            f"D and R must be (n_queries, n_items) arrays of one shape; found {D.shape} and {R.shape}"
+        )
+    if np.isnan(D).any():
+        raise ValueError("D contains NaN distances; check the features for NaN or constant rows")
+    if (R < 0).any():
+        raise ValueError("R must be >= 0 (0 = not relevant)")
+    out = _excluded(D.shape, exclude, leave_one_out)
+    D = np.where(out, np.inf, D)
+    R = np.where(out, 0.0, R)
+    order = np.argsort(D, axis=1, kind="stable")
+    return np.take_along_axis(R, order, axis=1), R, (~out).sum(axis=1)
+
+
+def _mean(values: np.ndarray, per_query: bool):
+    if per_query:
+        return values
+    if np.isnan(values).all():
+        raise ValueError("no query has a relevant item: the score is undefined")
+    return float(np.nanmean(values))
+
+
+def precision_at_k(
+    D, R, *, k: int, exclude=None, leave_one_out=None, per_query: bool = False
+) -> float:
+    """Share of relevant items among the ``k`` nearest, averaged over the queries.
+
+    Parameters
+    ----------
+    D : array_like [shape=(n_queries, n_items)]
+        Distances (smaller = more similar).
+    R : array_like [shape=(n_queries, n_items)]
+        Relevance; an item counts as relevant when ``R > 0``.
+    k : int
+        How many of the nearest items are looked at. A query with fewer than ``k`` items
+        left is judged on the items it has.
+    exclude : array_like, optional
+        Pairs that are never neighbours: a boolean mask of ``D``'s shape (e.g.
+        :func:`same_song_mask`), or, for a square ``D``, one song id per clip.
+    leave_one_out : bool, optional
+        Leave each query out of its own ranking (needs a square ``D``); default: ``True``
+        exactly when ``D`` is square.
+    per_query : bool
+        Return one value per query (NaN for a query without any relevant item).
+
+    Returns
+    -------
+    float
+        The mean over the queries that have at least one relevant item.
+
+    Example
+    -------
+    >>> D = [[0.1, 0.2, 0.3, 0.4]]; R = [[1, 0, 1, 0]]
+    >>> precision_at_k(D, R, k=2), precision_at_k(D, R, k=3)
+    (0.5, 0.6666666666666666)
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, found {k}")
+    rel, R_, n_left = _ranked(D, R, exclude, leave_one_out)
+    hits = (rel[:, :k] > 0).sum(axis=1)
+    n_rel = (R_ > 0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n_rel > 0, hits / np.minimum(k, np.maximum(n_left, 1)), np.nan)
+    return _mean(p, per_query)
+
+
+def average_precision(D, R, *, exclude=None, leave_one_out=None) -> np.ndarray:
+    """Average precision of each query: the mean of the precisions at the ranks of its relevant items.
+
+    Parameters
+    ----------
+    D, R, exclude, leave_one_out
+        As for :func:`precision_at_k` (relevant: ``R > 0``).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_queries,), dtype=float64]
+        NaN for a query without any relevant item. Equal to scikit-learn's
+        ``average_precision_score(R[q] > 0, -D[q])`` over the items left, when no
+        distances tie.
+
+    Example
+    -------
+    >>> average_precision([[0.1, 0.2, 0.3, 0.4]], [[1, 0, 1, 0]]).round(4).tolist()
+    [0.8333]
+    """
+    rel, R_, _ = _ranked(D, R, exclude, leave_one_out)
+    rel = rel > 0
+    n_rel = rel.sum(axis=1)
+    ranks = np.arange(1, rel.shape[1] + 1)
+    precision = np.cumsum(rel, axis=1) / ranks
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n_rel > 0, (precision * rel).sum(axis=1) / n_rel, np.nan)
+
+
+def mean_average_precision(D, R, *, exclude=None, leave_one_out=None) -> float:
+    """Mean average precision (MAP) over the queries that have a relevant item.
+
+    See :func:`average_precision`; ``D``, ``R``, ``exclude`` and ``leave_one_out`` as for
+    :func:`precision_at_k`.
+
+    Example
+    -------
+    >>> mean_average_precision([[0.1, 0.2, 0.3], [0.3, 0.2, 0.1]], [[1, 0, 0], [1, 0, 0]])
+    0.6666666666666666
+    """
+    return _mean(average_precision(D, R, exclude=exclude, leave_one_out=leave_one_out), False)
+
+
+def _discounts(n: int) -> np.ndarray:
+    return 1.0 / np.log2(np.arange(2, n + 2))
+
+
+def ndcg_at_k(D, R, *, k: int, exclude=None, leave_one_out=None, per_query: bool = False):
+    """Normalized discounted cumulative gain of the ``k`` nearest items (graded relevance).
+
+    ``DCG@k = sum over ranks r <= k of R[r] / log2(r + 1)`` (the gain is the relevance
+    itself, as in scikit-learn's ``ndcg_score``), divided by the DCG@k of the best possible
+    order of the same items. 1 means the ``k`` most relevant items come first, in order.
+
+    Parameters
+    ----------
+    D : array_like [shape=(n_queries, n_items)]
+    R : array_like [shape=(n_queries, n_items)]
+        Graded relevance >= 0, e.g. ``relevance_matrix(Y, graded=True)``.
+    k : int
+    exclude, leave_one_out, per_query
+        As for :func:`precision_at_k`.
+
+    Returns
+    -------
+    float
+        The mean over the queries with some relevance > 0 among their items.
+
+    Example
+    -------
+    >>> round(ndcg_at_k([[0.1, 0.2, 0.3]], [[0.5, 1.0, 0.0]], k=2), 4)
+    0.8597
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, found {k}")
+    rel, R_, _ = _ranked(D, R, exclude, leave_one_out)
+    kk = min(k, rel.shape[1])
+    disc = _discounts(kk)
+    dcg = rel[:, :kk] @ disc
+    ideal = -np.sort(-R_, axis=1)[:, :kk] @ disc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nd = np.where(ideal > 0, dcg / np.where(ideal > 0, ideal, 1.0), np.nan)
+    return _mean(nd, per_query)
+
+
+def retrieval_scores(D, R, *, k: int = 10, graded=None, exclude=None, leave_one_out=None) -> dict:
+    """Precision@k and MAP (binary relevance ``R``), and nDCG@k when ``graded`` is given.
+
+    Parameters
+    ----------
+    D, R, k, exclude, leave_one_out
+        As for :func:`precision_at_k`.
+    graded : array_like [shape=D.shape], optional
+        Graded relevance for nDCG@k.
+
+    Returns
+    -------
+    dict
+        ``{"precision_at_<k>": ..., "map": ...}`` and ``"ndcg_at_<k>"`` with ``graded``.
+
+    Example
+    -------
+    >>> retrieval_scores([[0.1, 0.2, 0.3]], [[0, 1, 0]], k=1)
+    {'precision_at_1': 0.0, 'map': 0.5}
+    """
+    opts = dict(exclude=exclude, leave_one_out=leave_one_out)
+    out = {
+        f"precision_at_{k}": precision_at_k(D, R, k=k, **opts),
+        "map": mean_average_precision(D, R, **opts),
+    }
+    if graded is not None:
+        out[f"ndcg_at_{k}"] = ndcg_at_k(D, graded, k=k, **opts)
+    return out
+
+
+def random_baseline(R, *, k: int = 10, exclude=None, leave_one_out=None) -> dict:
+    """The expected precision@k, MAP and nDCG@k of a random ranking, computed exactly.
+
+    For a query with ``m`` items left, ``r`` of them relevant, a random order puts a
+    relevant item at each rank with probability ``r / m``, so precision@k is ``r / m`` on
+    average. The expected average precision is ``(H_m + (r - 1)(m - H_m) / (m - 1)) / m``
+    with ``H_m = 1 + 1/2 + ... + 1/m`` (Bestgen 2015): a relevant item at rank ``p`` (any
+    rank equally likely) has each other relevant item above it with probability
+    ``(p - 1) / (m - 1)``. The expected DCG@k is the mean gain times the sum of the
+    discounts, divided by the same ideal DCG@k as :func:`ndcg_at_k`.
+
+    Parameters
+    ----------
+    R : array_like [shape=(n_queries, n_items)]
+        Relevance, as given to the metrics (``R > 0`` counts for precision and MAP; the
+        values themselves are the gains of nDCG).
+    k, exclude, leave_one_out
+        As for :func:`precision_at_k` (``D`` has ``R``'s shape).
+
+    Returns
+    -------
+    dict
+        ``{"precision_at_<k>": ..., "map": ..., "ndcg_at_<k>": ...}``, means over the same
+        queries as the metrics (those with a relevant item).
+
+    Example
+    -------
+    >>> random_baseline([[1, 0, 0, 0]], k=2)  # 1 relevant item among 4
+    {'precision_at_2': 0.25, 'map': 0.5208333333333333, 'ndcg_at_2': 0.4077324383928644}
+    """
+    R = np.asarray(R, dtype=np.float64)
+    if R.ndim != 2:
+        raise ValueError(f"R must be (n_queries, n_items), found shape {R.shape}")
+    out = _excluded(R.shape, exclude, leave_one_out)
+    R = np.where(out, 0.0, R)
+    m = (~out).sum(axis=1).astype(np.float64)
+    r = (R > 0).sum(axis=1).astype(np.float64)
+    harmonic = np.cumsum(1.0 / np.arange(1, R.shape[1] + 1))
+    H = np.where(m > 0, harmonic[np.maximum(m.astype(int), 1) - 1], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(r > 0, r / m, np.nan)
+        rest = np.where(m > 1, (r - 1) * (m - H) / np.maximum(m - 1, 1), 0.0)
+        ap = np.where(r > 0, (H + rest) / m, np.nan)
+        kk = min(k, R.shape[1])
+        disc = np.cumsum(_discounts(kk))  # sum of the first j discounts, j = 1..kk
+        n_ranked = np.minimum(kk, m).astype(int)
+        expected = R.sum(axis=1) / np.maximum(m, 1) * np.where(n_ranked > 0, disc[n_ranked - 1], 0)
+        ideal = -np.sort(-R, axis=1)[:, :kk] @ _discounts(kk)
+        ndcg = np.where(ideal > 0, expected / np.where(ideal > 0, ideal, 1.0), np.nan)
+    return {
+        f"precision_at_{k}": _mean(precision, False),
+        "map": _mean(ap, False),
+        f"ndcg_at_{k}": _mean(ndcg, False),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Pairs and triplets for Siamese networks
+# --------------------------------------------------------------------------------------
+
+
+def _pair_excluded(exclude, i, j) -> np.ndarray:
+    if exclude is None:
+        return np.zeros(len(i), dtype=bool)
+    ex = np.asarray(exclude)
+    return ex[i] == ex[j] if ex.ndim == 1 else ex[i, j].astype(bool)
+
+
+def _check_exclude(exclude, n):
+    if exclude is None:
+        return
+    ex = np.asarray(exclude)
+    if not (ex.shape == (n,) or ex.shape == (n, n)):
+        raise ValueError(
+            f"exclude must be one song id per clip, shape ({n},), or a ({n}, {n}) boolean mask; "
+            f"found shape {ex.shape}"
+        )
+
+
+def _draw(rng, pool, size):
+    return pool[rng.integers(len(pool), size=size)]
+
+
+def genuine_impostor_pairs(Y, *, n_pairs: int, seed: int = config.SEED, exclude=None, genuine=0.5):
+    """Random pairs of clips: genuine (sharing a tag) and impostor (sharing none), for a Siamese net.
+
+    Only clips with at least one tag take part (a clip without a tag of the group cannot
+    be judged). Pairs are drawn at random with replacement; a clip is never paired with
+    itself, nor with a clip ``exclude`` rules out (another clip of its song).
+
+    Parameters
+    ----------
+    Y : array_like [shape=(n_clips, n_tags)]
+        0/1 tags, e.g. ``datasets.group_tags(df, datasets.GENRES)``.
+    n_pairs : int
+        How many pairs.
+    seed : int
+        Random seed: the same seed gives the same pairs.
+    exclude : array_like, optional
+        One song id per clip (clips of one song are never paired), or an
+        ``(n_clips, n_clips)`` boolean mask of pairs never drawn.
+    genuine : float
+        Share of genuine pairs (rounded to a whole number of pairs).
+
+    Returns
+    -------
+    pairs : np.ndarray [shape=(n_pairs, 2), dtype=int64]
+        Row positions in ``Y`` of the two clips.
+    labels : np.ndarray [shape=(n_pairs,), dtype=float32]
+        1 for a genuine pair, 0 for an impostor pair (the convention of
+        :func:`contrastive_loss`).
+
+    Raises
+    ------
+    ValueError
+        When too few clips share (or do not share) a tag to draw the pairs.
+
+    Example
+    -------
+    >>> Y = [[1, 0], [1, 0], [0, 1], [0, 1]]
+    >>> pairs, labels = genuine_impostor_pairs(Y, n_pairs=4, seed=0)
+    >>> pairs.shape, sorted(labels.tolist())
+    ((4, 2), [0.0, 0.0, 1.0, 1.0])
+    """
+    T = _tags(Y) > 0
+    _check_exclude(exclude, len(T))
+    if not 0 <= genuine <= 1:
+        raise ValueError(f"genuine is a share between 0 and 1, found {genuine}")
+    rng = np.random.default_rng(seed)
+    tagged = np.flatnonzero(T.any(axis=1))
+    if len(tagged) < 2:
+        raise ValueError(f"{len(tagged)} clips have a tag: at least 2 are needed to make pairs")
+    want = {1: int(round(n_pairs * genuine))}
+    want[0] = n_pairs - want[1]
+    found = {1: [], 0: []}
+    have = {1: 0, 0: 0}
+    for _ in range(200):
+        size = max(4 * n_pairs, 256)
+        i, j = _draw(rng, tagged, size), _draw(rng, tagged, size)
+        ok = (i != j) & ~_pair_excluded(exclude, i, j)
+        share = (T[i] & T[j]).any(axis=1)
+        for label in (1, 0):
+            sel = np.flatnonzero(ok & (share == bool(label)))[: want[label] - have[label]]
+            found[label].append(np.stack([i[sel], j[sel]], axis=1))
+            have[label] += len(sel)
+        if have[1] == want[1] and have[0] == want[0]:
+            break
+    else:
+        raise ValueError(
+            f"found only {have[1]} of {want[1]} genuine and {have[0]} of {want[0]} impostor pairs "
+            "after many draws: too few clips share a tag (or too few do not); use another tag "
+            "group, more clips, or a different share of genuine pairs"
+        )
+    pairs = np.concatenate(found[1] + found[0]).astype(np.int64)
+    labels = np.concatenate([np.ones(want[1]), np.zeros(want[0])]).astype(np.float32)
+    order = rng.permutation(n_pairs)
+    return pairs[order], labels[order]
+
+
+def _pair_similarity(T, i, j, measure, weights):
+    w = np.ones(T.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
+    a, b = T[i].astype(np.float64), T[j].astype(np.float64)
+    inter = (a * b) @ w if measure == "dice" else (a * b) @ w**2
+    if measure == "dice":
+        total = a @ w + b @ w
+        return np.where(total > 0, 2 * inter / np.where(total > 0, total, 1), 0.0)
+    norms = np.sqrt((a @ w**2) * (b @ w**2))
+    return np.where(norms > 0, inter / np.where(norms > 0, norms, 1), 0.0)
+
+
+def graded_pairs(
+    Y,
+    *,
+    n_pairs: int,
+    seed: int = config.SEED,
+    measure: str = "dice",
+    weights=None,
+    exclude=None,
+    n_bins: int = 4,
+):
+    """Pairs of clips with their tag-set similarity as a target, spread over the range 0 to 1.
+
+    Random pairs of tagged clips are mostly dissimilar; these pairs are drawn so that the
+    similarity 0 and each of ``n_bins - 1`` equal parts of (0, 1] get about the same number
+    of pairs (bins that random draws cannot fill are topped up from the others).
+
+    Parameters
+    ----------
+    Y : array_like [shape=(n_clips, n_tags)]
+        0/1 tags (e.g. all of MTAT's tags with synonyms merged).
+    n_pairs : int
+    seed : int
+    measure : {"dice", "cosine"}
+        :func:`dice_similarity` or :func:`cosine_similarity`.
+    weights : array_like [shape=(n_tags,)], optional
+        Tag weights, e.g. :func:`idf_weights`.
+    exclude : array_like, optional
+        As for :func:`genuine_impostor_pairs`.
+    n_bins : int
+        Strata of the similarity: {0} and ``n_bins - 1`` equal parts of (0, 1].
+
+    Returns
+    -------
+    pairs : np.ndarray [shape=(n_pairs, 2), dtype=int64]
+    similarity : np.ndarray [shape=(n_pairs,), dtype=float32]
+        The pairs' tag-set similarity, equal to ``relevance_matrix(Y, graded=True,
+        measure=measure, weights=weights)[i, j]``.
+
+    Example
+    -------
+    >>> Y = [[1, 1, 0], [1, 0, 0], [0, 1, 1], [0, 0, 1]]
+    >>> pairs, s = graded_pairs(Y, n_pairs=6, seed=0)
+    >>> pairs.shape, bool(s.min() == 0), bool(s.max() > 0)
+    ((6, 2), True, True)
+    """
+    if measure not in _GRADED:
+        raise ValueError(f"measure must be one of {', '.join(_GRADED)}, found {measure!r}")
+    if n_bins < 2:
+        raise ValueError(f"n_bins must be >= 2 (0 and the rest), found {n_bins}")
+    T = _tags(Y) > 0
+    _check_exclude(exclude, len(T))
+    rng = np.random.default_rng(seed)
+    tagged = np.flatnonzero(T.any(axis=1))
+    if len(tagged) < 2:
+        raise ValueError(f"{len(tagged)} clips have a tag: at least 2 are needed to make pairs")
+    quota = np.full(n_bins, n_pairs // n_bins)
+    quota[: n_pairs % n_bins] += 1
+    chosen = [[] for _ in range(n_bins)]
+    spare = []
+    for _ in range(50):
+        size = max(8 * n_pairs, 512)
+        i, j = _draw(rng, tagged, size), _draw(rng, tagged, size)
+        ok = (i != j) & ~_pair_excluded(exclude, i, j)
+        i, j = i[ok], j[ok]
+        s = _pair_similarity(T, i, j, measure, weights)
+        b = np.where(s > 0, 1 + np.minimum((s * (n_bins - 1)).astype(int), n_bins - 2), 0)
+        for k in range(n_bins):
+            sel = np.flatnonzero(b == k)
+            need = quota[k] - sum(len(c) for c in chosen[k])
+            chosen[k].append(np.stack([i[sel[:need]], j[sel[:need]]], axis=1))
+            spare.append(np.stack([i[sel[need:]], j[sel[need:]]], axis=1)[:n_pairs])
+        if all(sum(len(c) for c in chosen[k]) == quota[k] for k in range(n_bins)):
+            break
+    pairs = np.concatenate([p for c in chosen for p in c]).astype(np.int64)
+    if len(pairs) < n_pairs:  # some bins could not be filled: top up from the other pairs
+        pool = np.concatenate(spare)
+        pairs = np.concatenate([pairs, pool[rng.permutation(len(pool))[: n_pairs - len(pairs)]]])
+    pairs = pairs[rng.permutation(len(pairs))]
+    sim = _pair_similarity(T, pairs[:, 0], pairs[:, 1], measure, weights)
+    return pairs, sim.astype(np.float32)
+
+
+def triplets(
+    Y,
+    *,
+    n: int,
+    seed: int = config.SEED,
+    exclude=None,
+    embeddings=None,
+    semi_hard: bool = False,
+    margin: float = 0.2,
+    pool: int = 32,
+) -> np.ndarray:
+    """Triplets (anchor, positive, negative): the positive shares a tag with the anchor, the negative none.
+
+    With ``semi_hard=True`` the negative is chosen with the current ``embeddings`` as in
+    FaceNet (Schroff, Kalenichenko & Philbin 2015): among ``pool`` random negatives, one
+    farther from the anchor than the positive but within ``margin`` of it, so the triplet
+    loss is positive but the triplet is not so hard that training collapses. Without such
+    a negative, the nearest negative beyond the positive is taken, and failing that the
+    farthest one.
+
+    Parameters
+    ----------
+    Y : array_like [shape=(n_clips, n_tags)]
+        0/1 tags.
+    n : int
+        How many triplets.
+    seed : int
+    exclude : array_like, optional
+        As for :func:`genuine_impostor_pairs` (applies to anchor-positive and
+        anchor-negative pairs).
+    embeddings : array_like [shape=(n_clips, dim)], optional
+        The clips' current embeddings; needed for ``semi_hard``.
+    semi_hard : bool
+        Choose semi-hard negatives; otherwise random ones.
+    margin : float
+        The triplet loss's margin (Euclidean distance).
+    pool : int
+        Random negative candidates per anchor.
+
+    Returns
+    -------
+    np.ndarray [shape=(n, 3), dtype=int64]
+        Row positions in ``Y`` of anchor, positive and negative.
+
+    Example
+    -------
+    >>> Y = [[1, 0], [1, 0], [0, 1], [0, 1]]
+    >>> t = triplets(Y, n=5, seed=0); t.shape
+    (5, 3)
+    """
+    if semi_hard and embeddings is None:
+        raise ValueError("semi_hard=True needs the clips' current embeddings (embeddings=...)")
+    T = _tags(Y) > 0
+    E = None if embeddings is None else _as_2d(embeddings, "embeddings")
+    if E is not None and len(E) != len(T):
+        raise ValueError(f"embeddings has {len(E)} rows for {len(T)} clips")
+    rng = np.random.default_rng(seed)
+    pairs, _ = genuine_impostor_pairs(T, n_pairs=n, seed=seed, exclude=exclude, genuine=1.0)
+    a, p = pairs[:, 0], pairs[:, 1]
+    tagged = np.flatnonzero(T.any(axis=1))
+    neg = np.full(n, -1, dtype=np.int64)
+    for _ in range(50):
+        todo = np.flatnonzero(neg < 0)
+        if not len(todo):
+            break
+        C = _draw(rng, tagged, (len(todo), pool))
+        anchors = np.repeat(a[todo], pool)
+        valid = ~(T[anchors] & T[C.ravel()]).any(axis=1)
+        valid &= ~_pair_excluded(exclude, anchors, C.ravel())
+        valid = valid.reshape(C.shape)
+        if not semi_hard:
+            first = valid.argmax(axis=1)
+            got = valid.any(axis=1)
+            neg[todo[got]] = C[got, first[got]]
+            continue
+        d_an = np.linalg.norm(E[a[todo]][:, None, :] - E[C], axis=-1)
+        d_ap = np.linalg.norm(E[a[todo]] - E[p[todo]], axis=-1)[:, None]
+        inf = np.where(valid, 0.0, np.inf)
+        semi = np.where((d_an > d_ap) & (d_an < d_ap + margin), d_an + inf, np.inf)
+        beyond = np.where(d_an > d_ap, d_an + inf, np.inf)
+        farthest = np.where(valid, d_an, -np.inf)
+        # random semi-hard one: random scores where semi-hard, pick the smallest
+        key = np.where(np.isfinite(semi), rng.random(semi.shape), np.inf)
+        pick = np.where(
+            np.isfinite(semi).any(axis=1),
+            key.argmin(axis=1),
+            np.where(
+                np.isfinite(beyond).any(axis=1), beyond.argmin(axis=1), farthest.argmax(axis=1)
+            ),
+        )
+        got = valid.any(axis=1)
+        neg[todo[got]] = C[got, pick[got]]
+    if (neg < 0).any():
+        raise ValueError(
+            f"{int((neg < 0).sum())} anchors found no clip without a shared tag: "
+            "every clip shares a tag with them; use another tag group"
+        )
+    return np.stack([a, p, neg], axis=1)
+
+
+# --------------------------------------------------------------------------------------
+# Losses (Keras 3, any backend)
+# --------------------------------------------------------------------------------------
+
+
+def contrastive_loss(*, margin: float = 1.0):
+    """The contrastive loss of Hadsell, Chopra and LeCun (2006), as a Keras loss.
+
+    For a pair at distance ``d`` with label ``y`` (1 genuine, 0 impostor):
+    ``y d**2 + (1 - y) max(margin - d, 0)**2``: genuine pairs are pulled together,
+    impostor pairs pushed apart until they are ``margin`` apart, and no further.
+
+    Parameters
+    ----------
+    margin : float
+        The distance beyond which an impostor pair costs nothing.
+
+    Returns
+    -------
+    callable
+        ``loss(y_true, y_pred)`` with ``y_true`` of shape ``(batch,)`` or ``(batch, 1)``
+        (the labels) and ``y_pred`` the distances of the same shape (the output of a
+        two-tower :func:`utils.models.siamese`); returns one loss per pair, shape
+        ``(batch,)``, which Keras averages.
+
+    Example
+    -------
+    >>> loss = contrastive_loss(margin=1.0)
+    >>> [round(float(v), 4) for v in loss(np.array([1.0, 0.0, 0.0]), np.array([0.5, 0.25, 2.0]))]
+    [0.25, 0.5625, 0.0]
+    """
+    with config.quiet_native_stderr():
+        from keras import ops
+
+    def contrastive(y_true, y_pred):
+        d = ops.reshape(ops.convert_to_tensor(y_pred), (-1,))
+        y = ops.cast(ops.reshape(y_true, (-1,)), d.dtype)
+        return y * ops.square(d) + (1.0 - y) * ops.square(ops.maximum(margin - d, 0.0))
+
+    contrastive.__name__ = "contrastive_loss"
+    return contrastive
+
+
+def triplet_loss(*, margin: float = 0.2, squared: bool = False):
+    """The triplet loss (Schroff et al. 2015, FaceNet), as a Keras loss.
+
+    ``max(d(a, p) - d(a, n) + margin, 0)``: the anchor must be nearer to the positive than
+    to the negative by at least ``margin``. With ``squared=True`` the squared distances are
+    compared, as in FaceNet.
+
+    Parameters
+    ----------
+    margin : float
+    squared : bool
+
+    Returns
+    -------
+    callable
+        ``loss(y_true, y_pred)``: ``y_pred`` of shape ``(batch, 2)`` holds
+        ``[d(anchor, positive), d(anchor, negative)]`` (the output of a three-tower
+        :func:`utils.models.siamese`); ``y_true`` is ignored (pass zeros). Returns one loss
+        per triplet, shape ``(batch,)``.
+
+    Example
+    -------
+    >>> loss = triplet_loss(margin=0.2)
+    >>> [round(float(v), 4) for v in loss(np.zeros(2), np.array([[0.5, 0.6], [0.1, 0.9]]))]
+    [0.1, 0.0]
+    """
+    with config.quiet_native_stderr():
+        from keras import ops
+
+    def triplet(y_true, y_pred):
+        d = ops.convert_to_tensor(y_pred)
+        d_ap, d_an = d[:, 0], d[:, 1]
+        if squared:
+            d_ap, d_an = ops.square(d_ap), ops.square(d_an)
+        return ops.maximum(d_ap - d_an + margin, 0.0)
+
+    triplet.__name__ = "triplet_loss"
+    return triplet
