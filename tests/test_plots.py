@@ -140,3 +140,23 @@ def test_live_follows_musicdl_headless(monkeypatch):
     monkeypatch.setenv("MUSICDL_HEADLESS", "1")
     assert plots.live(lambda k: calls.append(k), k=([1, 2], 2)) is None
     assert calls == [2]
+
+
+def test_embedding_map_colours_each_label_and_greys_the_rest():
+    Z = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 1.0], [4.0, 4.0]])
+    ax = plots.embedding_map(Z, labels=["rock", "jazz", "rock", None, ""], title="map")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["several or none", "jazz", "rock"]
+    sizes = [len(c.get_offsets()) for c in ax.collections]
+    assert sizes == [2, 1, 2]  # grey first (below), then each label once
+    assert ax.get_xlabel() == "t-SNE 1" and ax.get_ylabel() == "t-SNE 2"
+    assert ax.get_title() == "map"
+    colours = {tuple(np.round(c.get_facecolor()[0], 3)) for c in ax.collections}
+    assert len(colours) == 3, "each label has its own colour"
+
+
+def test_embedding_map_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="shape"):
+        plots.embedding_map(np.zeros((3, 3)), labels=["a"] * 3)
+    with pytest.raises(ValueError, match="labels"):
+        plots.embedding_map(np.zeros((3, 2)), labels=["a"] * 2)

@@ -346,6 +346,42 @@ def test_triplet_loss_by_hand():
     np.testing.assert_allclose(sq, [0.25 - 0.36 + 0.2, 0.0, 0.64 - 0.09 + 0.2], atol=1e-6)
 
 
+def test_similarity_regression_loss_by_hand():
+    loss = sim.similarity_regression_loss()
+    s = np.array([1.0, 0.0, 0.5, 1.0, 0.0])
+    # unit vectors: d = 0 (same), sqrt(2) (orthogonal), 1 (60 degrees), 1, 2 (opposite)
+    d = np.array([0.0, np.sqrt(2.0), 1.0, 1.0, 2.0])
+    out = np.asarray(loss(s, d))
+    # cosines 1, 0, 0.5, 0.5, -1 against the targets
+    np.testing.assert_allclose(out, [0.0, 0.0, 0.0, 0.25, 1.0], atol=1e-6)
+    np.testing.assert_allclose(np.asarray(loss(s[:, None], d[:, None])), out, atol=1e-6)
+
+
+def test_similarity_regression_training_orders_pairs_by_tag_similarity():
+    import keras
+
+    from utils import models
+
+    keras.utils.set_random_seed(2)
+    rng = np.random.default_rng(2)
+    Y = rng.random((120, 4)) < 0.4
+    Y[~Y.any(axis=1), 0] = True
+    X = (Y @ rng.normal(size=(4, 6)) + 0.1 * rng.normal(size=(120, 6))).astype("float32")
+    pairs, s = sim.graded_pairs(Y, n_pairs=600, seed=2)
+    enc = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Dense(16, activation="tanh"), keras.layers.Dense(4)]
+        + [keras.layers.UnitNormalization()]
+    )
+    model = models.siamese(enc)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=sim.similarity_regression_loss())
+    inputs = [X[pairs[:, 0]], X[pairs[:, 1]]]
+    before = model.evaluate(inputs, s, verbose=0)
+    model.fit(inputs, s, epochs=20, batch_size=64, verbose=0)
+    assert model.evaluate(inputs, s, verbose=0) < 0.5 * before
+    cos = 1 - np.asarray(model.predict(inputs, verbose=0)).ravel() ** 2 / 2
+    assert np.corrcoef(cos, s)[0, 1] > 0.7
+
+
 @pytest.fixture(scope="module")
 def encoder():
     import keras

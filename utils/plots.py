@@ -1,5 +1,5 @@
 """Figures with labelled axes and units: waveform, spectrogram, rhythm pattern, training
-history, decision boundary, activation functions, confusion matrix; live figures that
+history, decision boundary, activation functions, confusion matrix, embedding map; live figures that
 ipywidgets redraw (:func:`live`).
 
 Importing this module sets font and line sizes for a projector once (:data:`STYLE`), so
@@ -26,6 +26,7 @@ __all__ = [
     "activation_functions",
     "confusion_matrix",
     "decision_boundary",
+    "embedding_map",
     "history",
     "live",
     "rhythm_pattern",
@@ -456,6 +457,64 @@ def confusion_matrix(cm, *, labels, ax=None, title=None, normalize: bool = False
     if len(labels) > 4:
         ax.tick_params(axis="x", labelrotation=45)
     ax.grid(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+#: The colour of points without a label in :func:`embedding_map`.
+UNLABELLED_COLOR = "0.75"
+
+
+def embedding_map(
+    Z, *, labels, ax=None, title=None, method: str = "t-SNE", unlabelled: str = "several or none"
+):
+    """A 2-D map of embeddings (e.g. t-SNE), one point per clip, coloured by its label.
+
+    Parameters
+    ----------
+    Z : array_like [shape=(n, 2)]
+        The 2-D coordinates, e.g. ``sklearn.manifold.TSNE(...).fit_transform(embeddings)``.
+    labels : sequence [shape=(n,)]
+        One label per point (e.g. the clip's genre); ``None`` or ``""`` for a point
+        without one (several genres or none), drawn in grey below the others.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    method : str
+        The projection's name, for the axis labels (``"t-SNE 1"``, ``"t-SNE 2"``).
+    unlabelled : str
+        The legend entry of the points without a label.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Its legend has one entry per label, in order of first appearance (sorted), then
+        the unlabelled points. The axes' units mean nothing in t-SNE, so no ticks are drawn.
+
+    Example
+    -------
+    >>> embedding_map([[0, 0], [1, 1], [2, 0]], labels=["rock", "jazz", None])  # doctest: +SKIP
+    """
+    import matplotlib.pyplot as plt
+
+    Z = np.asarray(Z, dtype=np.float64)
+    if Z.ndim != 2 or Z.shape[1] != 2:
+        raise ValueError(f"Z must hold 2-D points, shape (n, 2); found shape {Z.shape}")
+    labels = ["" if v is None else str(v) for v in labels]
+    if len(labels) != len(Z):
+        raise ValueError(f"labels has {len(labels)} entries for {len(Z)} points")
+    ax = _axes(ax, (6.5, 5.5))
+    names = sorted(set(labels) - {""})
+    none = np.array([v == "" for v in labels])
+    if none.any():
+        ax.scatter(*Z[none].T, s=18, c=UNLABELLED_COLOR, label=unlabelled, zorder=1)
+    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    for i, name in enumerate(names):
+        sel = np.array([v == name for v in labels])
+        ax.scatter(*Z[sel].T, s=30, color=cmap(i % cmap.N), label=name, zorder=2)
+    ax.set(xlabel=f"{method} 1", ylabel=f"{method} 2", xticks=[], yticks=[])
+    if names or none.any():
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=10)
     if title:
         ax.set_title(title)
     return ax

@@ -24,7 +24,8 @@ Pairs and triplets
     semi-hard) for training Siamese networks, reproducible by their seed.
 Losses
     :func:`contrastive_loss` and :func:`triplet_loss` as Keras losses (``keras.ops``, any
-    backend). They take distances, as computed by the Siamese models of
+    backend), and :func:`similarity_regression_loss`, which regresses a graded tag
+    similarity (notebook 10). They take distances, as computed by the Siamese models of
     :func:`utils.models.siamese` with the layer :class:`utils.layers.EuclideanDistance`.
 
 Conventions of the metrics: ``D`` holds distances (smaller = more similar) of shape
@@ -69,6 +70,7 @@ __all__ = [
     "retrieval_scores",
     "same_song_mask",
     "scale_feature_sets",
+    "similarity_regression_loss",
     "triplet_loss",
     "triplets",
 ]
@@ -1067,3 +1069,39 @@ def triplet_loss(*, margin: float = 0.2, squared: bool = False):
 
     triplet.__name__ = "triplet_loss"
     return triplet
+
+
+def similarity_regression_loss():
+    """Squared error between a graded similarity and the cosine of two unit-length embeddings.
+
+    For embeddings of length 1 the Euclidean distance ``d`` and the cosine similarity are
+    tied: ``cos = 1 - d**2 / 2``. The loss is ``(s - (1 - d**2 / 2))**2`` for a pair with
+    target similarity ``s`` (e.g. the IDF-weighted Dice similarity of the two clips' tag
+    sets, from :func:`graded_pairs`): the Siamese network learns to place clips so that
+    their cosine is their tag similarity, and ranking by distance then ranks by it.
+    Unlike the contrastive loss, every pair has a target, not just "near" or "far".
+
+    Returns
+    -------
+    callable
+        ``loss(y_true, y_pred)``: ``y_true`` the target similarities, shape ``(batch,)`` or
+        ``(batch, 1)``; ``y_pred`` the distances of the same shape (a two-tower
+        :func:`utils.models.siamese` whose encoder ends in a unit-length embedding, e.g.
+        ``keras.layers.UnitNormalization``). Returns one loss per pair, shape ``(batch,)``.
+
+    Example
+    -------
+    >>> loss = similarity_regression_loss()
+    >>> [round(float(v), 4) for v in loss(np.array([1.0, 0.0, 1.0]), np.array([0.0, 2.0, 1.0]))]
+    [0.0, 1.0, 0.25]
+    """
+    with config.quiet_native_stderr():
+        from keras import ops
+
+    def similarity_regression(y_true, y_pred):
+        d = ops.reshape(ops.convert_to_tensor(y_pred), (-1,))
+        s = ops.cast(ops.reshape(y_true, (-1,)), d.dtype)
+        return ops.square(s - (1.0 - ops.square(d) / 2.0))
+
+    similarity_regression.__name__ = "similarity_regression_loss"
+    return similarity_regression
