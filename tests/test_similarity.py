@@ -446,3 +446,45 @@ def test_contrastive_training_pulls_genuine_pairs_together():
         scores["precision_at_10"]
         > sim.random_baseline(sim.relevance_matrix(Y), k=10)["precision_at_10"] + 0.2
     )
+
+
+# ---------------------------------------------------------------- pair verification
+
+
+def test_pair_accuracy_by_hand():
+    d, y = [0.1, 0.4, 0.8, 0.3], [1, 1, 0, 0]
+    # below 0.5: 0.1 (genuine, right), 0.4 (genuine, right), 0.3 (impostor, wrong); 0.8 right
+    assert sim.pair_accuracy(d, y, threshold=0.5) == 0.75
+    assert sim.pair_accuracy(d, y, threshold=0.0) == 0.5  # everything called impostor
+    assert sim.pair_accuracy(np.array(d)[:, None], y, threshold=0.35) == 0.5  # (n, 1) distances
+
+
+def test_pair_threshold_by_hand():
+    # separable: any threshold between 0.3 and 0.5 is perfect; the midpoint is chosen
+    t = sim.pair_threshold([0.1, 0.3, 0.5, 0.8], [1, 1, 0, 0])
+    assert t == pytest.approx(0.4)
+    assert sim.pair_accuracy([0.1, 0.3, 0.5, 0.8], [1, 1, 0, 0], threshold=t) == 1.0
+    # not separable: 0.2 and 0.6 each judge 3 of 4 right; ties go to the smaller threshold
+    d, y = [0.1, 0.4, 0.8, 0.3], [1, 1, 0, 0]
+    assert sim.pair_threshold(d, y) == pytest.approx(0.2)
+    assert sim.pair_accuracy(d, y, threshold=sim.pair_threshold(d, y)) == 0.75
+    # only genuine pairs: a threshold above every distance calls them all genuine
+    assert (
+        sim.pair_accuracy([0.1, 0.2], [1, 1], threshold=sim.pair_threshold([0.1, 0.2], [1, 1])) == 1
+    )
+
+
+def test_pair_threshold_is_the_best_of_all_thresholds():
+    rng = np.random.default_rng(3)
+    d, y = rng.random(40).round(2), rng.integers(0, 2, 40)
+    best = max(sim.pair_accuracy(d, y, threshold=t) for t in np.linspace(-0.1, 1.1, 1201))
+    assert sim.pair_accuracy(d, y, threshold=sim.pair_threshold(d, y)) == pytest.approx(best)
+
+
+def test_pair_verification_says_what_is_wrong():
+    with pytest.raises(ValueError, match="one label per pair"):
+        sim.pair_accuracy([0.1, 0.2], [1], threshold=0.5)
+    with pytest.raises(ValueError, match="1 .genuine pair. or 0"):
+        sim.pair_threshold([0.1, 0.2], [1, 2])
+    with pytest.raises(ValueError, match="no pairs"):
+        sim.pair_threshold([], [])

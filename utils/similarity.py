@@ -22,6 +22,10 @@ Metrics
 Pairs and triplets
     :func:`genuine_impostor_pairs`, :func:`graded_pairs` and :func:`triplets` (optionally
     semi-hard) for training Siamese networks, reproducible by their seed.
+Pair verification
+    :func:`pair_threshold` and :func:`pair_accuracy` judge a distance as a yes/no answer to
+    "do these two clips share a tag?": the accuracy the 2018 tutorial reported, which is
+    not a retrieval score.
 Losses
     :func:`contrastive_loss` and :func:`triplet_loss` as Keras losses (``keras.ops``, any
     backend), and :func:`similarity_regression_loss`, which regresses a graded tag
@@ -63,6 +67,8 @@ __all__ = [
     "idf_weights",
     "mean_average_precision",
     "ndcg_at_k",
+    "pair_accuracy",
+    "pair_threshold",
     "pairwise_distances",
     "precision_at_k",
     "random_baseline",
@@ -986,6 +992,83 @@ def triplets(
             "every clip shares a tag with them; use another tag group"
         )
     return np.stack([a, p, neg], axis=1)
+
+
+# --------------------------------------------------------------------------------------
+# Pair verification: a distance as a yes/no answer
+# --------------------------------------------------------------------------------------
+
+
+def _pair_arrays(distances, labels):
+    d = np.asarray(distances, dtype=np.float64).reshape(-1)
+    y = np.asarray(labels).reshape(-1)
+    if len(d) != len(y):
+        raise ValueError(f"{len(d)} distances but {len(y)} labels: expected one label per pair")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("labels must be 1 (genuine pair) or 0 (impostor pair)")
+    return d, y.astype(bool)
+
+
+def pair_accuracy(distances, labels, *, threshold: float) -> float:
+    """The share of pairs judged right when "distance < threshold" means "genuine".
+
+    Parameters
+    ----------
+    distances : array_like [shape=(n_pairs,) or (n_pairs, 1)]
+        Distances between the two clips of each pair (a two-tower Siamese model's output).
+    labels : array_like [shape=(n_pairs,)]
+        1 for a genuine pair, 0 for an impostor pair (:func:`genuine_impostor_pairs`).
+    threshold : float
+        Pairs strictly nearer than this are called genuine.
+
+    Returns
+    -------
+    float
+        Accuracy; on balanced pairs guessing gives 0.5.
+
+    Example
+    -------
+    >>> pair_accuracy([0.1, 0.4, 0.8, 0.3], [1, 1, 0, 0], threshold=0.5)
+    0.75
+    """
+    d, y = _pair_arrays(distances, labels)
+    if not len(d):
+        raise ValueError("no pairs to judge")
+    return float(np.mean((d < threshold) == y))
+
+
+def pair_threshold(distances, labels) -> float:
+    """The distance threshold that judges the most pairs right (for :func:`pair_accuracy`).
+
+    Every midpoint between two neighbouring distinct distances is tried, and below and
+    above them all; ties go to the smallest threshold. Choose it on training pairs and
+    judge other pairs with it.
+
+    Parameters
+    ----------
+    distances, labels
+        As for :func:`pair_accuracy`.
+
+    Returns
+    -------
+    float
+
+    Example
+    -------
+    >>> pair_threshold([0.1, 0.3, 0.5, 0.8], [1, 1, 0, 0])  # halfway between 0.3 and 0.5
+    0.4
+    """
+    d, y = _pair_arrays(distances, labels)
+    if not len(d):
+        raise ValueError("no pairs to choose a threshold from")
+    v = np.unique(d)
+    candidates = np.concatenate([[v[0] - 1.0], (v[:-1] + v[1:]) / 2, [v[-1] + 1.0]])
+    # genuine pairs below each candidate, impostor pairs at or above it
+    order = np.sort(d[y]), np.sort(d[~y])
+    right = np.searchsorted(order[0], candidates, side="left") + (
+        len(order[1]) - np.searchsorted(order[1], candidates, side="left")
+    )
+    return float(candidates[int(np.argmax(right))])
 
 
 # --------------------------------------------------------------------------------------
