@@ -248,13 +248,18 @@ def test_real_mtat_clip_decodes_to_16k_mono_29s(shared_data):
     assert abs(audio.duration(clip, exact=False) - len(y) / sr) > 0.05
 
 
-def test_real_clip_index_folder_groups(shared_data):
-    idx = pd.read_csv(
+def _real_clip_index(shared_data):
+    """All 25,863 ``clip_id``/``mp3_path`` pairs of the real MTAT (``../shared/data/mtat``)."""
+    return pd.read_csv(
         shared_data / "mtat" / "clip_index.tsv",
         sep="\t",
         header=None,
         names=["clip_id", "mp3_path"],
     )
+
+
+def test_real_clip_index_folder_groups(shared_data):
+    idx = _real_clip_index(shared_data)
     assert len(idx) == 25863
     folder = idx.mp3_path.str[0]
     counts = {part: int(folder.isin(list(f)).sum()) for part, f in datasets.SPLIT_FOLDERS.items()}
@@ -262,12 +267,7 @@ def test_real_clip_index_folder_groups(shared_data):
 
 
 def test_song_ids_of_the_real_clip_index(shared_data):
-    idx = pd.read_csv(
-        shared_data / "mtat" / "clip_index.tsv",
-        sep="\t",
-        header=None,
-        names=["clip_id", "mp3_path"],
-    )
+    idx = _real_clip_index(shared_data)
     songs = datasets.song_ids(idx)
     assert songs.nunique() == 5405  # 25,863 clips cut from 5,405 songs, 4.8 per song
     first = idx.mp3_path.str.startswith("f/american_bach_soloists-j_s__bach_solo_cantatas-01-bwv54")

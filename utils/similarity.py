@@ -1076,6 +1076,12 @@ def pair_threshold(distances, labels) -> float:
 # --------------------------------------------------------------------------------------
 
 
+def _per_pair(ops, y_true, y_pred):
+    """A two-tower loss's targets and distances, each flattened to ``(batch,)``, in one dtype."""
+    d = ops.reshape(ops.convert_to_tensor(y_pred), (-1,))
+    return ops.cast(ops.reshape(y_true, (-1,)), d.dtype), d
+
+
 def contrastive_loss(*, margin: float = 1.0):
     """The contrastive loss of Hadsell, Chopra and LeCun (2006), as a Keras loss.
 
@@ -1106,8 +1112,7 @@ def contrastive_loss(*, margin: float = 1.0):
         from keras import ops
 
     def contrastive(y_true, y_pred):
-        d = ops.reshape(ops.convert_to_tensor(y_pred), (-1,))
-        y = ops.cast(ops.reshape(y_true, (-1,)), d.dtype)
+        y, d = _per_pair(ops, y_true, y_pred)
         return y * ops.square(d) + (1.0 - y) * ops.square(ops.maximum(margin - d, 0.0))
 
     contrastive.__name__ = "contrastive_loss"
@@ -1182,8 +1187,7 @@ def similarity_regression_loss():
         from keras import ops
 
     def similarity_regression(y_true, y_pred):
-        d = ops.reshape(ops.convert_to_tensor(y_pred), (-1,))
-        s = ops.cast(ops.reshape(y_true, (-1,)), d.dtype)
+        s, d = _per_pair(ops, y_true, y_pred)
         return ops.square(s - (1.0 - ops.square(d) / 2.0))
 
     similarity_regression.__name__ = "similarity_regression_loss"
