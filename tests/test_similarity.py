@@ -488,3 +488,26 @@ def test_pair_verification_says_what_is_wrong():
         sim.pair_threshold([0.1, 0.2], [1, 2])
     with pytest.raises(ValueError, match="no pairs"):
         sim.pair_threshold([], [])
+
+
+def test_songs_are_sampled_and_split_whole_and_repeat_the_pandas_recipe():
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    songs = pd.Series(rng.choice([f"song{i:02d}" for i in range(40)], size=150))
+    # the recipe notebooks 08-10 used before, with one generator for both draws
+    old = np.random.default_rng(42)
+    order = old.permutation(songs.unique())
+    so_far = songs.value_counts()[order].cumsum().to_numpy()
+    chosen = order[: max(int((so_far <= 60).sum()), 1)]
+    kept = songs[songs.isin(chosen)]
+    half = old.permutation(kept.unique())[: kept.nunique() // 2]
+
+    new = np.random.default_rng(42)
+    drawn = sim.sample_songs(songs, max_clips=60, seed=new)
+    assert drawn.tolist() == list(chosen)
+    assert np.isin(songs, drawn).sum() <= 60
+    assert sim.split_songs(kept, seed=new).tolist() == list(half)
+    assert sim.sample_songs(songs, max_clips=1, seed=0).size == 1  # never empty
+    with pytest.raises(ValueError, match="fraction"):
+        sim.split_songs(songs, fraction=1.0)

@@ -75,8 +75,10 @@ __all__ = [
     "relevance_matrix",
     "retrieval_scores",
     "same_song_mask",
+    "sample_songs",
     "scale_feature_sets",
     "similarity_regression_loss",
+    "split_songs",
     "triplet_loss",
     "triplets",
 ]
@@ -397,6 +399,79 @@ def relevance_matrix(Y, Y_items=None, *, graded: bool = False, measure="dice", w
     if measure not in _GRADED:
         raise ValueError(f"measure must be one of {', '.join(_GRADED)}, found {measure!r}")
     return _GRADED[measure](Y, Y_items, weights=weights)
+
+
+def _songs_in_order(songs) -> np.ndarray:
+    """The distinct songs, in the order they first appear (as ``pandas.Series.unique``)."""
+    songs = np.asarray(songs)
+    distinct, first = np.unique(songs, return_index=True)
+    return distinct[np.argsort(first, kind="stable")]
+
+
+def sample_songs(songs, *, max_clips: int, seed=config.SEED) -> np.ndarray:
+    """Whole songs drawn at random until the next one would pass ``max_clips`` clips.
+
+    A retrieval collection keeps every clip of a song or none, so that clips of one song
+    can be left out of each other's answers (:func:`same_song_mask`).
+
+    Parameters
+    ----------
+    songs : array_like [shape=(n_clips,)]
+        The song of each clip (e.g. :func:`utils.datasets.song_ids`).
+    max_clips : int
+        Most clips wanted; at least one song is always drawn.
+    seed : int or numpy.random.Generator
+        An int repeats the draw; a ``Generator`` is used as it is and advances, so that
+        several draws (this one, then :func:`split_songs`) follow from one seed.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_songs_drawn,)]
+        The songs drawn, in the order drawn; ``np.isin(songs, drawn)`` selects their clips.
+
+    Example
+    -------
+    >>> sample_songs(["a", "a", "b", "c", "c", "c"], max_clips=3, seed=0).tolist()
+    ['c']
+    """
+    rng = np.random.default_rng(seed)
+    songs = np.asarray(songs)
+    order = rng.permutation(_songs_in_order(songs))
+    distinct, counts = np.unique(songs, return_counts=True)
+    clips_so_far = np.cumsum(counts[np.searchsorted(distinct, order)])
+    return order[: max(int((clips_so_far <= max_clips).sum()), 1)]
+
+
+def split_songs(songs, *, fraction: float = 0.5, seed=config.SEED) -> np.ndarray:
+    """A random ``fraction`` of the songs (rounded down): one side of a split by song.
+
+    Splitting queries by song keeps all clips of a song on one side (notebooks 08-10 tune
+    or train on one half and report the other).
+
+    Parameters
+    ----------
+    songs : array_like [shape=(n_clips,)]
+        The song of each clip.
+    fraction : float
+        Share of the distinct songs drawn, in (0, 1).
+    seed : int or numpy.random.Generator
+        As in :func:`sample_songs`.
+
+    Returns
+    -------
+    np.ndarray [shape=(int(fraction * n_songs),)]
+        The songs drawn, in the order drawn; ``np.isin(songs, drawn)`` marks their clips.
+
+    Example
+    -------
+    >>> split_songs(["a", "b", "b", "c", "d"], seed=0).tolist()
+    ['c', 'a']
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"fraction must be between 0 and 1, found {fraction}")
+    rng = np.random.default_rng(seed)
+    distinct = _songs_in_order(songs)
+    return rng.permutation(distinct)[: int(len(distinct) * fraction)]
 
 
 def same_song_mask(songs, songs_items=None) -> np.ndarray:
