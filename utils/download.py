@@ -16,6 +16,10 @@ Command line (used by ``download_datasets.sh``)::
     python -m utils.download --plan magnatagatune   # files to fetch: name, size, sha256s, urls
     python -m utils.download --install magnatagatune
     python -m utils.download --inspect magnatagatune FILE [--content-type TYPE]
+
+The script calls this module dozens of times per run, so it imports :mod:`utils.datasets`
+(NumPy, pandas) only in the functions that read tables or audio: a ``--where`` or
+``--inspect`` call then starts in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config, datasets, layouts
+from . import config, layouts
 
 __all__ = [
     "SourceFile",
@@ -509,6 +513,8 @@ def _extract_tar(archive: Path, into: Path) -> None:
 
 def _install_gtzan_genre(real: Path, downloads: Path) -> None:
     """Unpack ``genres.tar.gz`` (unless the audio is there) and put the split lists beside it."""
+    from . import datasets  # numpy and pandas: only where needed
+
     fetch = layouts.DATASETS["gtzan_genre"].fetch_command
     archive = downloads / layouts.GTZAN_GENRE_ARCHIVE
     has_audio = layouts.is_present(real, "gtzan_genre")
@@ -610,6 +616,8 @@ def _missing_mp3(mp3: Path, mp3_paths) -> list:
 
 def _mtat_complete(real: Path) -> bool:
     """True when MTAT in ``real`` was installed by :func:`install` or holds every listed mp3."""
+    from . import datasets  # numpy and pandas: only where needed
+
     if (real / INSTALLED_MARKER).is_file():
         return True
     ann = real / layouts.ANNOTATION_FILE
@@ -622,6 +630,8 @@ def _mtat_complete(real: Path) -> bool:
 
 def _read_download(path: Path, required, *, what: str):
     """``datasets.read_table`` for a file in the downloads folder: say to delete it when bad."""
+    from . import datasets  # numpy and pandas: only where needed
+
     try:
         return datasets.read_table(path, required, what=what)
     except ValueError as err:
@@ -682,6 +692,8 @@ def _install_mtat(real: Path, downloads: Path) -> None:
 
 def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path, expected: list) -> None:
     import zipfile
+
+    from . import datasets  # numpy and pandas: only where needed
 
     if tmp.exists():
         shutil.rmtree(tmp)  # our own leftover from an interrupted run
@@ -827,6 +839,8 @@ def _manual(name: str) -> str:
 
 def _check_gtzan(real: Path) -> list:
     """Problems of the installed GTZAN Music/Speech (prints the counts)."""
+    from . import datasets  # numpy and pandas: only where needed
+
     df = datasets.load_gtzan_music_speech(real)
     counts = df["label"].value_counts().to_dict()
     found = {label: counts.get(label, 0) for label in layouts.GTZAN_CLIPS}
@@ -852,6 +866,8 @@ def _check_gtzan(real: Path) -> list:
 
 def _check_mtat(real: Path) -> list:
     """Problems of the installed MagnaTagATune (prints the counts)."""
+    from . import datasets  # numpy and pandas: only where needed
+
     df = datasets.load_magnatagatune(real, drop_missing=False)
     min_bytes = int(layouts.MTAT_MIN_DURATION * layouts.MTAT_BITRATE / 8 / 2)
     small = [
@@ -883,6 +899,8 @@ def _check_mtat(real: Path) -> list:
 
 def _check_gtzan_genre(real: Path) -> list:
     """Problems of the installed GTZAN genre collection (prints the counts)."""
+    from . import datasets  # numpy and pandas: only where needed
+
     df = datasets.load_gtzan_genre(real)
     skipped = [Path(s.rsplit(" (", 1)[0]).stem for s in df.attrs["skipped"]]
     known = [s for s in skipped if s in layouts.GTZAN_GENRE_UNREADABLE]
@@ -1005,6 +1023,8 @@ def _main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.list:
+            from . import datasets
+
             for row in datasets.status():
                 print(f"{row['dataset']}: {row['title']}")
                 print(f"  real:  {'present' if row['real'] else 'missing'}  {row['path']}")
