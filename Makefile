@@ -17,16 +17,20 @@ help:  ## list the commands
 
 # Re-installs only when requirements.txt or constraints.txt changed since the last
 # successful install. constraints.txt holds the exact versions tested together.
-# uv fetches the packages in parallel: about 30 s for a new .venv here, where pip takes 110 s
-# (both with empty caches). Where uv cannot install (a package index that only pip is
-# configured for, say), pip installs the same pins.
+# uv fetches the packages in parallel: a new .venv takes about 50 s here, where pip took 110 s
+# (both with empty caches). Where uv cannot install (a package index only pip is configured
+# for, say), pip installs the same pins. Both compile the bytecode at install time, so no
+# notebook kernel compiles TensorFlow's 1,900 modules at its first import (PYTHONDONTWRITEBYTECODE
+# would make every kernel do it again). Then librosa's numba kernels are compiled once.
 $(STAMP): requirements.txt constraints.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
-	@echo "Installing requirements.txt into $(VENV) (3 GB, under a minute the first time)"
+	@echo "Installing requirements.txt into $(VENV) (3 GB, about a minute the first time)"
 	$(PY) -m pip install --quiet --disable-pip-version-check uv -c constraints.txt
-	$(PY) -m uv pip install --quiet --python $(PY) -r requirements.txt -c constraints.txt \
+	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -c constraints.txt \
 		|| { echo "uv could not install; installing with pip instead"; \
 		     $(PY) -m pip install --quiet -r requirements.txt -c constraints.txt; }
+	@echo "Compiling librosa's numba kernels once (about a minute the first time)"
+	@$(PY) -c "from utils import audio; print(f'  done in {audio.precompile():.0f} s')"
 	@cat requirements.txt constraints.txt > $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install requirements.txt with the tested pins (skipped when nothing changed)

@@ -43,6 +43,7 @@ __all__ = [
     "keras_mel_filterbank",
     "mfcc",
     "mfcc_stats",
+    "precompile",
 ]
 
 
@@ -636,3 +637,38 @@ def mfcc_stats(y, *, sr, n_mfcc=20, deltas=True, **mfcc_params) -> np.ndarray:
         D = librosa.feature.delta(M, width=width) if width >= 3 else np.zeros_like(M)
         parts += [D.mean(axis=1), D.std(axis=1)]
     return np.concatenate(parts).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+def precompile() -> float:
+    """Compile librosa's numba kernels once, so that no notebook cell waits for them.
+
+    librosa compiles a few of its functions to machine code with numba (zero crossings, the
+    pitch and peak pickers, the overlap-add of the inverse STFT...) the first time they are
+    imported or called, and keeps the result in numba's cache beside its source. On a new
+    environment that first time costs about 40 s on a 2-core CPU, and every process that
+    starts before the cache exists pays it again. ``make setup`` calls this once; afterwards
+    the same calls load the cache in a few seconds.
+
+    Returns
+    -------
+    float
+        Seconds it took.
+    """
+    import time
+
+    import librosa
+
+    start = time.perf_counter()
+    sr = 22050
+    for dtype in (np.float32, np.float64):  # numba compiles each input type apart
+        y = (0.1 * np.random.default_rng(0).standard_normal(sr)).astype(dtype)
+        librosa.feature.zero_crossing_rate(y)
+        librosa.yin(y, fmin=80, fmax=1000, sr=sr)
+        librosa.effects.pitch_shift(y, sr=sr, n_steps=2)  # phase vocoder, inverse STFT
+        librosa.effects.hpss(y)
+        librosa.beat.beat_track(y=y, sr=sr)  # onset strength, peak picking
+        librosa.feature.melspectrogram(y=y, sr=sr)
+    return time.perf_counter() - start
