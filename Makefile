@@ -7,8 +7,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.txt
 export TF_CPP_MIN_LOG_LEVEL ?= 2
-# pytest runs on every core (pytest-xdist); `make test PYTEST_ARGS="-n 0 -k name"` runs serially.
-PYTEST_ARGS ?= -n auto
+# pytest runs on every core (pytest-xdist) and lists the 15 slowest tests;
+# `make test PYTEST_ARGS="-n 0 -k name"` runs serially.
+PYTEST_ARGS ?= -n auto --durations=15
 
 .PHONY: help setup demo test test-fast lint lab data bench clean distclean notebooks-meta slides site
 
