@@ -30,7 +30,7 @@ $(STAMP): requirements.txt constraints.txt
 	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -c constraints.txt \
 		|| { echo "uv could not install; installing with pip instead"; \
 		     $(PY) -m pip install --quiet -r requirements.txt -c constraints.txt; }
-	@echo "Compiling librosa's numba kernels once (about a minute the first time)"
+	@echo "Compiling librosa's numba kernels once (about 50 s the first time)"
 	@$(PY) -c "from utils import audio; print(f'  done in {audio.precompile():.0f} s')"
 	@cat requirements.txt constraints.txt > $(STAMP)
 

@@ -648,7 +648,7 @@ def precompile() -> float:
     librosa compiles a few of its functions to machine code with numba (zero crossings, the
     pitch and peak pickers, the overlap-add of the inverse STFT...) the first time they are
     imported or called, and keeps the result in numba's cache beside its source. On a new
-    environment that first time costs about 40 s on a 2-core CPU, and every process that
+    environment that first time costs about 50 s on a 2-core CPU, and every process that
     starts before the cache exists pays it again. ``make setup`` calls this once; afterwards
     the same calls load the cache in a few seconds.
 
