@@ -242,3 +242,27 @@ def test_headless_reads_its_variable(monkeypatch):
     monkeypatch.setenv("MUSICDL_HEADLESS", "0")
     assert not config.headless()
     assert runner._env(quick=True)["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"
+
+
+def test_save_results_keeps_lessons_as_booleans(results_in):
+    path = evaluation.save_results(
+        "99_example",
+        dataset="x",
+        source="demo",
+        quick=True,
+        metrics={"a": 0.9, "b": 0.5},
+        lessons={"a_beats_b": np.float64(0.9) > 0.5, "b_beats_a": False},
+        seconds=1,
+    )
+    record = json.loads(path.read_text())
+    assert record["lessons"] == {"a_beats_b": True, "b_beats_a": False}
+    with pytest.raises(TypeError, match="a_beats_b"):
+        evaluation.save_results(
+            "99_example",
+            dataset="x",
+            source="demo",
+            quick=True,
+            metrics={},
+            lessons={"a_beats_b": 0.9},
+            seconds=1,
+        )

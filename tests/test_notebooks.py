@@ -221,6 +221,8 @@ def test_notebook_runs_in_quick_mode(path):
         assert low <= value <= high, (
             f"{path.name}: {name} = {value:.4g}, expected within [{low}, {high}]"
         )
+    failed = sorted(name for name, held in results.get("lessons", {}).items() if not held)
+    assert not failed, f"{path.name}: lessons that did not hold in quick mode: {failed}"
     if results["metrics"].get("librosa_recordings") == 1.0:
         for name, (low, high) in spec.get("with_recordings", {}).items():
             value = results["metrics"][name]

@@ -584,7 +584,14 @@ def cross_validate(
 
 
 def save_results(
-    notebook: str, *, dataset: str, source: str, quick: bool, metrics: dict, seconds: float
+    notebook: str,
+    *,
+    dataset: str,
+    source: str,
+    quick: bool,
+    metrics: dict,
+    seconds: float,
+    lessons: dict | None = None,
 ) -> Path:
     """Write ``results/<notebook>.json``.
 
@@ -602,6 +609,9 @@ def save_results(
         A flat mapping of metric name to number; every value must be a finite float.
     seconds : float
         Wall time of the notebook run.
+    lessons : dict, optional
+        The notebook's lessons as checks: lesson name (e.g. ``"dense_beats_logreg"``) ->
+        whether it held in this run. The numbers behind each lesson belong in ``metrics``.
 
     Returns
     -------
@@ -622,12 +632,18 @@ def save_results(
                 f"metric {key!r} is {number}; a results file holds finite numbers only"
             )
         flat[str(key)] = number
+    checks = {}
+    for name, held in (lessons or {}).items():
+        if not isinstance(held, (bool, np.bool_)):
+            raise TypeError(f"lesson {name!r} must be True or False, found {held!r}")
+        checks[str(name)] = bool(held)
     record = {
         "notebook": notebook,
         "dataset": dataset,
         "source": source,
         "quick": bool(quick),
         "metrics": flat,
+        "lessons": checks,
         "seconds": round(float(seconds), 2),
         "versions": _versions(),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
