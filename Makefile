@@ -64,7 +64,7 @@ lab: setup  ## open JupyterLab on the notebooks
 
 data: setup  ## download the real datasets (GTZAN Music/Speech, MagnaTagATune) and librosa's examples into data/
 	PYTHON=$(PY) bash download_datasets.sh all
-	$(PY) -c "from utils import datasets; datasets.fetch_examples()"
+	$(PY) -c "from utils import examples; examples.fetch_examples()"
 
 bench: setup  ## print the benchmark tables
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

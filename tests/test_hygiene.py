@@ -197,14 +197,27 @@ def test_the_slide_rules():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_parameters_are_read_once(path):
+def test_parameters_cell_holds_raw_values_and_params_follow_from_it(path):
+    # Papermill and the runner inject values after the parameters cell: the cell may hold
+    # only values (nothing derived from another parameter), and the cell after the next
+    # builds PARAMS from QUICK and DATASET, once.
     nb = _read(path)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    assert cell.source.startswith("PARAMS = config.run_parameters()"), (
-        "the parameters cell starts with PARAMS = config.run_parameters()"
+    index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    cell = nb.cells[index]
+    assert cell.source.startswith("QUICK = config.env_quick()\nDATASET = config.env_dataset()") or (
+        cell.source.splitlines()[0].startswith("QUICK = config.env_quick()")
+        and cell.source.splitlines()[1].startswith("DATASET = config.env_dataset()")
+    ), "the parameters cell starts with QUICK = config.env_quick() and DATASET = ..."
+    assert not re.search(r"\b(QUICK|DATASET|PARAMS)\b", "\n".join(cell.source.splitlines()[2:])), (
+        "the parameters cell holds raw values only: derive from QUICK in the next code cell"
     )
+    derived = next(c for c in nb.cells[index + 1 :] if c.cell_type == "code")
+    assert derived.source.startswith(
+        "PARAMS = config.run_parameters(quick=QUICK, dataset=DATASET)"
+    ), "the code cell after the parameters cell builds PARAMS from them"
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert code.count("config.run_parameters(") == 1, "read the run parameters once, as PARAMS"
+    assert code.count("config.run_parameters(") == 1, "build the run parameters once, as PARAMS"
+    assert "env_quick" not in code.replace(cell.source, ""), "read the environment only there"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -35,7 +35,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config, layouts
+from . import config, files, layouts
 
 __all__ = [
     "SourceFile",
@@ -616,24 +616,23 @@ def _missing_mp3(mp3: Path, mp3_paths) -> list:
 
 def _mtat_complete(real: Path) -> bool:
     """True when MTAT in ``real`` was installed by :func:`install` or holds every listed mp3."""
-    from . import datasets  # numpy and pandas: only where needed
-
     if (real / INSTALLED_MARKER).is_file():
         return True
     ann = real / layouts.ANNOTATION_FILE
     try:
-        rows = datasets.read_table(ann, ("mp3_path",), what="MTAT annotations")["mp3_path"]
+        fetch = layouts.dataset("magnatagatune").fetch_command
+        rows = files.read_table(ann, ("mp3_path",), what="MTAT annotations", fetch=fetch)
+        rows = rows["mp3_path"]
     except (ValueError, OSError):
         return False
     return len(_missing_mp3(real / "mp3", rows)) <= _tolerated(len(rows))
 
 
 def _read_download(path: Path, required, *, what: str):
-    """``datasets.read_table`` for a file in the downloads folder: say to delete it when bad."""
-    from . import datasets  # numpy and pandas: only where needed
-
+    """``files.read_table`` for a file in the downloads folder: say to delete it when bad."""
+    fetch = layouts.dataset("magnatagatune").fetch_command
     try:
-        return datasets.read_table(path, required, what=what)
+        return files.read_table(path, required, what=what, fetch=fetch)
     except ValueError as err:
         raise ValueError(
             f"{err} The bad file is the download {path}: delete it, then run "
@@ -693,8 +692,6 @@ def _install_mtat(real: Path, downloads: Path) -> None:
 def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path, expected: list) -> None:
     import zipfile
 
-    from . import datasets  # numpy and pandas: only where needed
-
     if tmp.exists():
         shutil.rmtree(tmp)  # our own leftover from an interrupted run
     tmp.mkdir()
@@ -719,7 +716,7 @@ def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path, expected:
             ) from None
         finally:
             joined.close()
-        datasets.warn_files("mp3 files in the archive are damaged and were not unpacked", bad)
+        files.warn_files("mp3 files in the archive are damaged and were not unpacked", bad)
         if len(bad) > _tolerated(len(members)):
             raise ValueError(
                 f"{len(bad)} of {len(members)} archive members are damaged; delete "
@@ -739,7 +736,7 @@ def _unpack_mp3(parts: list, tmp: Path, mp3: Path, *, downloads: Path, expected:
                 f"incomplete or from another release. Delete "
                 f"{', '.join(str(p) for p in parts)} and download them again."
             )
-        datasets.warn_files(
+        files.warn_files(
             f"clips of {layouts.ANNOTATION_FILE} have no mp3 file in the archive",
             [m for m in missing if not any(b.startswith(m + " (") for b in bad)],
         )
