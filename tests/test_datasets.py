@@ -225,7 +225,9 @@ def test_locate_only_chooses_and_prepare_makes_the_demo(tmp_path, monkeypatch, c
     real, quick = config.run_parameters(dataset="real"), config.run_parameters(quick=True)
     with pytest.raises(FileNotFoundError, match="bash download_datasets.sh magnatagatune"):
         datasets.locate("magnatagatune", real)
-    with pytest.raises(FileNotFoundError, match=r"demo.prepare\(\['gtzan_music_speech'\], PARAMS\)"):
+    with pytest.raises(
+        FileNotFoundError, match=r"demo.prepare\(\['gtzan_music_speech'\], PARAMS\)"
+    ):
         datasets.locate("gtzan_music_speech", quick)
     assert not list(tmp_path.iterdir()), "locate only chooses: it wrote nothing"
     assert demo.prepare(["gtzan_music_speech"], quick) == ["gtzan_music_speech"]

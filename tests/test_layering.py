@@ -84,7 +84,7 @@ def test_no_import_cycle():
 def test_leaf_modules_import_only_config(module):
     assert GRAPH[module] <= {"config"}, (
         f"utils.{module} imports {sorted(GRAPH[module] - {'config'})}; a leaf module imports only "
-        "config (CONTRIBUTING.md, \"Architecture\")"
+        'config (CONTRIBUTING.md, "Architecture")'
     )
 
 
@@ -92,7 +92,7 @@ def test_leaf_modules_import_only_config(module):
 def test_lower_layers_do_not_import_upper_ones(module):
     bad = GRAPH[module] & FORBIDDEN[module]
     assert not bad, (
-        f"utils.{module} must not import {sorted(bad)}: see CONTRIBUTING.md, \"Architecture\""
+        f'utils.{module} must not import {sorted(bad)}: see CONTRIBUTING.md, "Architecture"'
     )
 
 

@@ -475,7 +475,9 @@ def inject_parameters(nb, params: config.RunParameters):
     index = next(
         (i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), -1
     )
-    source = f"# Parameters set by the runner\nQUICK = {params.quick!r}\nDATASET = {params.dataset!r}"
+    source = (
+        f"# Parameters set by the runner\nQUICK = {params.quick!r}\nDATASET = {params.dataset!r}"
+    )
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
     nb.cells.insert(index + 1, cell)
     return nb
