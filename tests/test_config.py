@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from utils import config, datasets, evaluation, runner
+from utils import config, datasets, results, runner
 
 
 def test_run_parameters_read_the_environment(monkeypatch, tmp_path):
@@ -86,7 +86,7 @@ def results_in(monkeypatch, tmp_path):
 
 
 def test_save_results_writes_the_documented_fields(results_in):
-    path = evaluation.save_results(
+    path = results.save_results(
         "99_example",
         dataset="gtzan_music_speech",
         source="demo",
@@ -103,7 +103,7 @@ def test_save_results_writes_the_documented_fields(results_in):
         record
     )
     assert record["versions"]["keras"] and record["seconds"] == 12.35
-    assert evaluation.load_results("99_example", quick=True) == record
+    assert results.load_results("99_example", quick=True) == record
     assert "99_example" in runner.results_table(quick=True)
     assert "99_example" not in runner.results_table(quick=False), (
         "quick results leak into the full table"
@@ -112,11 +112,11 @@ def test_save_results_writes_the_documented_fields(results_in):
 
 def test_quick_and_full_results_live_apart(results_in):
     common = dict(dataset="demo", source="demo", seconds=1)
-    quick = evaluation.save_results("99_example", quick=True, metrics={"accuracy": 0.5}, **common)
-    full = evaluation.save_results("99_example", quick=False, metrics={"accuracy": 0.9}, **common)
+    quick = results.save_results("99_example", quick=True, metrics={"accuracy": 0.5}, **common)
+    full = results.save_results("99_example", quick=False, metrics={"accuracy": 0.9}, **common)
     assert quick != full
-    assert evaluation.load_results("99_example", quick=True)["metrics"]["accuracy"] == 0.5
-    assert evaluation.load_results("99_example", quick=False)["metrics"]["accuracy"] == 0.9
+    assert results.load_results("99_example", quick=True)["metrics"]["accuracy"] == 0.5
+    assert results.load_results("99_example", quick=False)["metrics"]["accuracy"] == 0.9
 
 
 def test_relative_results_and_data_folders_are_taken_from_the_repository(monkeypatch, tmp_path):
@@ -130,14 +130,14 @@ def test_relative_results_and_data_folders_are_taken_from_the_repository(monkeyp
 @pytest.mark.parametrize("metrics", [{"accuracy": float("nan")}, {"accuracy": "high"}])
 def test_save_results_refuses_non_numbers(results_in, metrics):
     with pytest.raises((ValueError, TypeError), match="accuracy"):
-        evaluation.save_results(
+        results.save_results(
             "99_example", dataset="x", source="demo", quick=True, metrics=metrics, seconds=1
         )
 
 
 def test_missing_results_file_says_what_to_run(results_in):
     with pytest.raises(FileNotFoundError, match="Run the notebook"):
-        evaluation.load_results("98_missing")
+        results.load_results("98_missing")
 
 
 def test_locate_real_when_missing_names_the_command(monkeypatch, tmp_path):
@@ -256,7 +256,7 @@ def test_headless_reads_its_variable(monkeypatch):
 
 
 def test_save_results_keeps_lessons_as_booleans(results_in):
-    path = evaluation.save_results(
+    path = results.save_results(
         "99_example",
         dataset="x",
         source="demo",
@@ -268,7 +268,7 @@ def test_save_results_keeps_lessons_as_booleans(results_in):
     record = json.loads(path.read_text())
     assert record["lessons"] == {"a_beats_b": True, "b_beats_a": False}
     with pytest.raises(TypeError, match="a_beats_b"):
-        evaluation.save_results(
+        results.save_results(
             "99_example",
             dataset="x",
             source="demo",

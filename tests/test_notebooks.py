@@ -299,7 +299,7 @@ def _params_probe(edit_quick: bool):
     nb.cells.append(
         nbformat.v4.new_code_cell(
             'root, source = datasets.locate("gtzan_music_speech", PARAMS)\n'
-            'evaluation.save_results("99_params_probe", dataset="gtzan_music_speech", '
+            'results.save_results("99_params_probe", dataset="gtzan_music_speech", '
             "source=source, quick=PARAMS.quick, metrics={}, seconds=0)\n"
             "print('ROOT', root)"
         )

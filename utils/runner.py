@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import GITHUB_REPO, config, datasets, demo, evaluation, layouts
+from . import GITHUB_REPO, config, datasets, demo, layouts, results
 
 __all__ = [
     "COLAB_BADGE",
@@ -137,15 +137,15 @@ if IS_COLAB:
     if MISSING:
         PIP_ARGS = " ".join(shlex.quote(r) for r in MISSING)
         %pip install -q {PIP_ARGS}
-    from utils import download
+    from utils import catalog
 
-    for line in download.offer(NEEDS):
+    for line in catalog.offer(NEEDS):
         print(line)""",
     ),
     ("markdown", "The installed packages, against the oldest versions the notebooks work with:"),
     (
         "code",
-        """from utils import evaluation, models
+        """from utils import evaluation, models, results
 
 TIMER = evaluation.Timer()  # the notebook's wall time, for its results file
 versions = config.package_report()
@@ -596,9 +596,9 @@ def results_table(runs=None, *, quick: bool = False) -> str:
         "| notebook | status | data | mode | seconds | headline metrics |",
         "|---|---|---|---|---|---|",
     ]
-    results = {r["notebook"]: r for r in evaluation.load_results(quick=quick)}
-    for stem in sorted(set(results) | set(by_stem)):
-        run, res = by_stem.get(stem), results.get(stem)
+    records = {r["notebook"]: r for r in results.load_results(quick=quick)}
+    for stem in sorted(set(records) | set(by_stem)):
+        run, res = by_stem.get(stem), records.get(stem)
         status = "-" if run is None else ("ok" if run.ok else "FAILED")
         if res is None:
             rows.append(f"| {stem} | {status} | - | - | {run.seconds:.0f} | no results file |")
