@@ -270,7 +270,7 @@ def test_headless_reads_its_variable(monkeypatch):
     assert config.headless()
     monkeypatch.setenv("MUSICDL_HEADLESS", "0")
     assert not config.headless()
-    assert runner._env(quick=True)["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"
+    assert runner._kernel_env()["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"
 
 
 def test_save_results_keeps_lessons_as_booleans(results_in):
