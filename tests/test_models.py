@@ -240,6 +240,23 @@ def test_cross_validation_by_clip_does_not_leak():
     cv = evaluation.cross_validate(_nearest_neighbour, X, y, clips, n_splits=5, progress=False)
     assert len(cv) == 5 and cv.test_clips.sum() == 100
     assert cv.clip_accuracy.mean() < 0.7, "clip-level CV must not see the test clips' siblings"
+    leaky = evaluation.cross_validate(
+        _nearest_neighbour, X, y, clips, n_splits=5, progress=False, by="segment"
+    )
+    assert leaky.segment_accuracy.mean() > 0.95, "by='segment' must show the leak"
+
+
+def test_bootstrap_interval_matches_the_binomial_spread():
+    # 8 test clips, 7 right: the bootstrap draws the number right from Binomial(8, 7/8), whose
+    # 2.5% and 97.5% quantiles are 5 and 8 (by hand: P(X <= 4) = 0.010, P(X <= 5) = 0.076).
+    y = np.ones(8)
+    scores = np.array([1, 1, 1, 1, 1, 1, 1, 0.0])
+    low, high = evaluation.bootstrap_interval(y, scores, n=4000, seed=0)
+    assert (low, high) == (5 / 8, 1.0)
+    everything_right = evaluation.bootstrap_interval(y, np.ones(8), n=100)
+    assert everything_right == (1.0, 1.0)
+    with pytest.raises(ValueError, match="as many"):
+        evaluation.bootstrap_interval(y, np.ones(3))
 
 
 def test_clip_folds_are_stratified_and_test_every_clip_once():
