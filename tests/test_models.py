@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from utils import evaluation, models
+from utils import config, evaluation, models
 
 
 @pytest.fixture(autouse=True)
@@ -395,3 +395,23 @@ def test_tune_thresholds_by_hand():
     assert none.tolist() == [0.3]  # no positive: F1 cannot choose, the default stays
     with pytest.raises(ValueError, match="shape"):
         evaluation.tune_thresholds(Y_true, Y_score[:, :2])
+
+
+def test_tensorboard_logs_the_losses_where_it_says(tmp_path):
+    import keras
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util.tensor_util import make_ndarray
+
+    config.set_seed(0)
+    model = models.dense((4,), units=(3,))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    X = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+    y = (X[:, 0] > 0).astype("float32")
+    callback = models.tensorboard("02_deep_learning_basics", "probe", root=tmp_path)
+    assert isinstance(callback, keras.callbacks.TensorBoard)
+    hist = model.fit(X, y, validation_data=(X, y), epochs=3, verbose=0, callbacks=[callback])
+    folder = tmp_path / "02_deep_learning_basics" / "probe"
+    for part, key in (("train", "loss"), ("validation", "val_loss")):
+        events = EventAccumulator(str(folder / part), size_guidance={"tensors": 0}).Reload()
+        logged = [float(make_ndarray(e.tensor_proto)) for e in events.Tensors("epoch_loss")]
+        np.testing.assert_allclose(logged, hist.history[key], rtol=1e-5)

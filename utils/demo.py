@@ -299,10 +299,10 @@ def _mtat_clip(item: dict, out_dir: str, seed: int) -> dict:
 #: collection: speech over a music bed, music with a spoken passage, rap (a spoken voice
 #: over a beat) and music phrased with short gaps (whose loudness swings as speech's does).
 GTZAN_HARD_CASES = {
-    "speech over music": 0.3,
-    "music with speech": 0.15,
-    "rap": 0.15,
-    "phrased music": 0.2,
+    "speech over music": 0.25,
+    "music with speech": 0.1,
+    "rap": 0.1,
+    "phrased music": 0.15,
 }
 
 

@@ -853,10 +853,11 @@ def speech(sr: int, n: int, rng: np.random.Generator):
 def channel(y, sr: int, rng: np.random.Generator):
     """Pass ``y`` through a random recording channel: band limits, an equaliser, a noise floor.
 
-    Every real recording carries its channel: a telephone or AM band (low cut 60-300 Hz,
-    high cut 3.4-11 kHz), a microphone's and a room's colouring (a random spectral tilt and
-    a few broad peaks and dips of up to 6 dB), and a noise floor (white, pink or brown) 15
-    to 45 dB below the signal. The channel is drawn independently of the content, so it
+    Every real recording carries its channel: now and then a telephone or AM band (a low
+    cut at 60-300 Hz in three clips of ten, a high cut at 3.4-11 kHz in one of five), a
+    microphone's and a room's colouring (a spectral tilt of -3 to +2 dB per octave and a
+    few broad peaks and dips of up to 4 dB), and a noise floor (white, pink or brown) 15 to
+    45 dB below the signal. The channel is drawn independently of the content, so it
     tells nothing about the class, but it is the same throughout one clip: a fingerprint
     by which a model may recognise a recording.
 
@@ -887,13 +888,13 @@ def channel(y, sr: int, rng: np.random.Generator):
     rms = float(np.sqrt(np.mean(y**2))) + 1e-9
     freqs = np.fft.rfftfreq(n, 1 / sr)
     octaves = np.log2(np.maximum(freqs, 20.0) / 1000.0)
-    low = float(rng.uniform(60, 300)) if rng.random() < 0.5 else float(rng.uniform(20, 60))
-    high = float(rng.uniform(3400, 11000)) if rng.random() < 0.5 else sr / 2
-    tilt = float(rng.uniform(-4, 3))  # dB per octave around 1 kHz
+    low = float(rng.uniform(60, 300)) if rng.random() < 0.3 else float(rng.uniform(20, 60))
+    high = float(rng.uniform(3400, 11000)) if rng.random() < 0.2 else sr / 2
+    tilt = float(rng.uniform(-3, 2))  # dB per octave around 1 kHz
     gain_db = tilt * octaves
     for _ in range(int(rng.integers(1, 4))):  # broad resonances of a room or a microphone
         centre, width = float(rng.uniform(-2.5, 3)), float(rng.uniform(0.4, 1.2))
-        gain_db += float(rng.uniform(-6, 6)) * np.exp(-0.5 * ((octaves - centre) / width) ** 2)
+        gain_db += float(rng.uniform(-4, 4)) * np.exp(-0.5 * ((octaves - centre) / width) ** 2)
     gain = 10 ** (gain_db / 20) / np.sqrt(1 + (low / np.maximum(freqs, 1.0)) ** 4)
     gain /= np.sqrt(1 + (freqs / high) ** 8)
     out = np.fft.irfft(np.fft.rfft(y) * gain, n)
