@@ -55,7 +55,7 @@ SEED = 42
 
 #: The oldest versions the notebooks work with (requirements.txt pins the tested ones).
 MINIMUM_VERSIONS = {
-    "python": "3.10",
+    "python": "3.11.5",  # soupsieve, pinned in constraints.txt, needs 3.11.5
     "numpy": "1.26",
     "scipy": "1.11",
     "pandas": "2.2",

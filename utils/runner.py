@@ -56,12 +56,12 @@ __all__ = [
 #: notebook, and a test checks that no notebook has drifted from them. Notebook-specific
 #: imports follow them, before the ``## Parameters`` section.
 SETUP_CELLS = (
-    ("markdown", "## Setup\n\nPython 3.10 or newer is required:"),
+    ("markdown", "## Setup\n\nPython 3.11.5 or newer is required:"),
     (
         "code",
         """import sys
 
-assert sys.version_info >= (3, 10), f"Python 3.10+ is required, found {sys.version.split()[0]}"
+assert sys.version_info >= (3, 11, 5), f"Python 3.11.5+ is required, found {sys.version.split()[0]}"
 print("Python", sys.version.split()[0])""",
     ),
     (
