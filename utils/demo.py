@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config, layouts, synth
+from . import config, files, layouts, synth
 
 __all__ = [
     "generate",
@@ -516,6 +516,7 @@ def generate(
                     old = Path(tempfile.mkdtemp(prefix=f".{final.name}.generating-old-", dir=root))
                     os.replace(final, old / final.name)
                     shutil.rmtree(old, ignore_errors=True)
+                files.honour_umask(tmp)  # mkdtemp makes it 0700: a shared install needs 0755
                 os.replace(tmp, final)
             finally:
                 if tmp.exists():

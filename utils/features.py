@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio, config, layouts, psychoacoustics
+from . import audio, config, files, layouts, psychoacoustics
 
 __all__ = [
     "CACHE_SUBDIR",
@@ -190,6 +190,7 @@ def save_atomic(target, array: np.ndarray) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, array, allow_pickle=False)
+        files.honour_umask(tmp)  # mkstemp makes it 0600: other users of the cache could not read it
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -827,6 +828,7 @@ def save_npz(path, features, paths, **extra) -> Path:
                 paths=np.asarray([str(p) for p in paths], dtype=str),
                 **{k: np.asarray(v) for k, v in extra.items()},
             )
+        files.honour_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
