@@ -252,7 +252,21 @@ def test_headless_reads_its_variable(monkeypatch):
     assert config.headless()
     monkeypatch.setenv("MUSICDL_HEADLESS", "0")
     assert not config.headless()
-    assert runner._env(quick=True)["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"
+    assert runner._kernel_env()["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"
+
+
+def test_without_a_front_end_no_widget_is_waited_on(monkeypatch):
+    # nbconvert, papermill and nbclient start kernels with none of a front end's marks
+    monkeypatch.delenv("MUSICDL_HEADLESS", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert config.front_end() is None and config.headless()
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/notebooks/01_audio_basics.ipynb")
+    assert config.front_end() == "Jupyter" and not config.headless()
+    monkeypatch.setenv("MUSICDL_HEADLESS", "1")
+    assert config.headless(), "MUSICDL_HEADLESS=1 wins"
+    monkeypatch.setenv("MUSICDL_HEADLESS", "2")
+    with pytest.raises(ValueError, match="MUSICDL_HEADLESS must be 0 or 1, found '2'"):
+        config.headless()
 
 
 def test_save_results_keeps_lessons_as_booleans(results_in):

@@ -37,6 +37,7 @@ __all__ = [
     "data_dir",
     "env_dataset",
     "env_quick",
+    "front_end",
     "headless",
     "missing_requirements",
     "package_report",
@@ -297,17 +298,47 @@ def package_report(minimums: dict | None = None) -> list[dict]:
     return rows
 
 
-def headless() -> bool:
-    """Whether the notebook runs with no one to move a widget (``$MUSICDL_HEADLESS=1``).
+def front_end() -> str | None:
+    """The front end known to render this kernel's widgets, or None.
 
-    The runner sets it for the kernels it starts (``make demo``, the tests, the site).
+    Jupyter Lab and Notebook (``jupyter_server`` sets ``$JPY_SESSION_NAME`` for the kernels
+    of its sessions), VS Code (it defines ``__vsc_ipynb_file__`` in the kernel) and Colab.
+    A kernel that nbclient, nbconvert or papermill starts has none of these.
+
+    Example
+    -------
+    >>> front_end() is None or isinstance(front_end(), str)
+    True
+    """
+    if "google.colab" in sys.modules:
+        return "Colab"
+    if os.environ.get("JPY_SESSION_NAME"):
+        return "Jupyter"
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and "__vsc_ipynb_file__" in getattr(shell, "user_ns", {}):
+        return "VS Code"
+    return None
+
+
+def headless() -> bool:
+    """Whether no one can move a widget here, so the live demos draw one static figure.
+
+    ``$MUSICDL_HEADLESS`` decides when set (``1``: static figures; ``0``: widgets). Unset,
+    widgets are drawn only under a front end known to render them (:func:`front_end`): a
+    notebook executed by nbconvert, papermill, nbclient or CI never waits on a widget (one
+    waiting on ``interact`` has stalled nbclient for whole cell timeouts: jupyter/nbclient#312).
+    The runner sets ``MUSICDL_HEADLESS=1`` for the kernels it starts.
 
     Example
     -------
     >>> isinstance(headless(), bool)
     True
     """
-    return _parse_bool("MUSICDL_HEADLESS", os.environ.get("MUSICDL_HEADLESS", "0"))
+    value = os.environ.get("MUSICDL_HEADLESS", "").strip()
+    if value:
+        return _parse_bool("MUSICDL_HEADLESS", value)
+    return front_end() is None
 
 
 def missing_requirements(path) -> list[str]:
