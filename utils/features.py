@@ -492,6 +492,7 @@ def audio_feature(path, *, feature, sr, offset=0.0, duration=None, **params) -> 
             f"utils.audio and utils.psychoacoustics have no feature function {feature!r}"
         )
     y = audio.load(path, sr=sr, offset=offset, duration=duration)
+    audio.require_samples(y, int(params.get("n_fft", 2048)), path=path, what="one FFT window")
     return np.asarray(func(y, sr=sr, **params), dtype=np.float32)
 
 
@@ -521,6 +522,7 @@ def logmel_segments(
     (16, 40, 80)
     """
     y = audio.load(path, sr=sr, duration=duration)
+    audio.require_samples(y, n_fft, path=path, what="one FFT window")
     S = audio.log_mel(y, sr=sr, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length)
     if S.shape[1] < frames:
         S = np.pad(S, ((0, 0), (0, frames - S.shape[1])), constant_values=float(S.min()))
@@ -690,6 +692,7 @@ def handcrafted(path, *, sr=layouts.MTAT_SR, n_mfcc=20, offset=0.0, duration=Non
     (1748,)
     """
     y = audio.load(path, sr=sr, offset=offset, duration=duration)
+    audio.require_samples(y, 2048, path=path, what="one FFT window")
     rp = psychoacoustics.rp_features(y, sr=sr)
     parts = [
         audio.mfcc_stats(y, sr=sr, n_mfcc=n_mfcc),
