@@ -237,3 +237,101 @@ def test_a_truncated_executed_notebook_is_named_with_the_fix(private_results, tm
     assert code == 1
     assert f"{path} is not a complete executed notebook" in said
     assert "python -m utils.runner 01" in said
+
+
+# --------------------------------------------------------------------------------------
+# Environment values and folders are checked before anything runs; a full disk is named
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("MUSICDL_QUICK", "2", "$MUSICDL_QUICK must be 0 or 1, found '2'"),
+        ("MUSICDL_DATASET", "foo", "MUSICDL_DATASET must be one of auto, real, demo, found 'foo'"),
+    ],
+)
+def test_a_bad_environment_value_is_one_error_line_and_exit_2(
+    variable, value, said, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setenv(variable, value)
+    for command in (runner.main, publish.main):
+        args = ["99"] if command is runner.main else ["results", "--out", str(tmp_path / "R.md")]
+        with pytest.raises(SystemExit) as exit_:
+            command(args)
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert f"error: {said}" in err and "Traceback" not in err
+
+
+def test_a_data_folder_that_is_a_file_stops_the_first_cell(tmp_path, monkeypatch, private_results):
+    from utils import config
+
+    not_a_folder = tmp_path / "data.txt"
+    not_a_folder.write_text("oops")
+    monkeypatch.setenv("MUSICDL_DATA", str(not_a_folder))
+    params = config.run_parameters(quick=True, dataset="demo")
+    with pytest.raises(
+        NotADirectoryError, match=r"\$MUSICDL_DATA points at .*data.txt, which is a"
+    ):
+        demo.prepare([], params)  # notebook 00's NEEDS: none, and it is still checked
+
+
+def test_a_results_folder_that_cannot_be_written_is_found_before_running(
+    tmp_path, monkeypatch, quick_gtzan
+):
+    from utils import config
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "demo-quick").symlink_to(quick_gtzan, target_is_directory=True)
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path / "data"))
+    locked = tmp_path / "results"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, m: False if Path(p) == locked else real_access(p, m)
+    )
+    monkeypatch.setenv("MUSICDL_RESULTS", str(locked / "mine"))
+    params = config.run_parameters(quick=True, dataset="demo")
+    with pytest.raises(
+        PermissionError, match=r"results is not writable by this user.*MUSICDL_RESULTS"
+    ):
+        demo.prepare(["gtzan_music_speech"], params)
+
+
+def test_a_full_disk_is_found_before_generating_and_named(tmp_path, monkeypatch, private_results):
+    from utils import config
+
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr(demo, "_free_bytes", lambda folder: 3_000_000)
+    params = config.run_parameters(quick=True, dataset="demo")
+    with pytest.raises(OSError, match=r"it needs 46 MB and .* has 3 MB free") as err:
+        demo.prepare(["gtzan_music_speech"], params)
+    assert "demo-quick/gtzan_music_speech" in str(err.value)
+    assert not (tmp_path / "data" / "demo-quick" / "gtzan_music_speech").exists()
+
+
+def test_a_write_failure_while_generating_names_the_folder_and_the_room(
+    tmp_path, monkeypatch, private_results
+):
+    from utils import config
+
+    def disk_full(*args, **kwargs):
+        raise RuntimeError("Error opening 'music_003.wav': System error.")  # libsndfile's words
+
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr(demo, "generate", disk_full)
+    with pytest.raises(OSError, match=r"Could not write the demo data into .*gtzan_music_speech"):
+        demo.prepare(["gtzan_music_speech"], config.run_parameters(quick=True, dataset="demo"))
+
+
+def test_save_npz_into_a_full_disk_names_the_file_and_the_room(tmp_path, monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(OSError, match=r"Could not write the feature set .*f.npz \(No space left"):
+        features.save_npz(tmp_path / "f.npz", np.zeros((1000, 10)), ["a.wav"] * 1000)
+    assert list(tmp_path.iterdir()) == [], "no temporary file stays"

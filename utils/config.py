@@ -34,6 +34,7 @@ __all__ = [
     "MINIMUM_VERSIONS",
     "RunParameters",
     "SEED",
+    "check_writable",
     "data_dir",
     "env_dataset",
     "env_quick",
@@ -108,6 +109,53 @@ def results_dir(*, quick: bool = False) -> Path:
     """
     root = _folder_from_env("MUSICDL_RESULTS", "results")
     return root / "quick" if quick else root
+
+
+def check_writable(folder, *, variable: str) -> Path:
+    """Check that ``folder`` is (or can be made as) a folder this user may write into.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder (:func:`data_dir`, :func:`results_dir`).
+    variable : str
+        The environment variable that moves it, for the message (``"MUSICDL_DATA"``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
+
+    Raises
+    ------
+    NotADirectoryError
+        When it (or a folder above it) is a file.
+    PermissionError
+        When it, or the nearest folder above it that exists, is not writable.
+
+    Example
+    -------
+    >>> import tempfile; from pathlib import Path
+    >>> f = Path(tempfile.mkdtemp()) / "data.txt"; _ = f.write_text("x")
+    >>> check_writable(f, variable="MUSICDL_DATA")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    NotADirectoryError: $MUSICDL_DATA points at .../data.txt, which is a file, not a folder: ...
+    """
+    folder = Path(folder)
+    fix = f"set {variable} to a folder you may write into (e.g. {variable}=~/musicdl) or unset it"
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(
+            f"${variable} points at {folder}, which "
+            + ("is" if existing == folder else f"lies under {existing}, which is")
+            + f" a file, not a folder: {fix}."
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(
+            f"{existing} is not writable by this user, so nothing can be saved in {folder}: "
+            f"make it writable (chmod u+w '{existing}') or {fix}."
+        )
+    return folder
 
 
 @dataclass(frozen=True)

@@ -833,6 +833,18 @@ def save_npz(path, features, paths, **extra) -> Path:
             )
         files.honour_umask(tmp)
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        import shutil
+
+        need = np.asarray(features).nbytes + sum(np.asarray(v).nbytes for v in extra.values())
+        free = shutil.disk_usage(path.parent).free
+        raise OSError(
+            err.errno,
+            f"Could not write the feature set {path} ({err.strerror or err}): it takes about "
+            f"{need / 1e6:,.0f} MB and its disk has {free / 1e6:,.0f} MB free. Free some space "
+            "or set MUSICDL_DATA to a folder on a disk with room, and run the cell again.",
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
