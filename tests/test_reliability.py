@@ -335,3 +335,15 @@ def test_save_npz_into_a_full_disk_names_the_file_and_the_room(tmp_path, monkeyp
     with pytest.raises(OSError, match=r"Could not write the feature set .*f.npz \(No space left"):
         features.save_npz(tmp_path / "f.npz", np.zeros((1000, 10)), ["a.wav"] * 1000)
     assert list(tmp_path.iterdir()) == [], "no temporary file stays"
+
+
+def test_the_manual_route_for_gtzan_music_speech_names_the_hear_copy_and_what_to_do():
+    from utils import catalog, download
+
+    text = download._manual("gtzan_music_speech")
+    assert (
+        catalog.HEAR_ZENODO == "https://zenodo.org/record/5887964" and catalog.HEAR_ZENODO in text
+    )
+    for step in ("22,050 Hz mono 16-bit wav", "music_wav/ or speech_wav/ by its label", "64 + 64"):
+        assert step in text
+    assert "not fetched for you" in text
