@@ -347,3 +347,25 @@ def test_the_manual_route_for_gtzan_music_speech_names_the_hear_copy_and_what_to
     for step in ("22,050 Hz mono 16-bit wav", "music_wav/ or speech_wav/ by its label", "64 + 64"):
         assert step in text
     assert "not fetched for you" in text
+
+
+def _ones(path):
+    return np.ones(3, np.float32)
+
+
+@pytest.mark.parametrize(
+    ("code", "fix"),
+    [("EACCES", "belongs to another user"), ("ENOSPC", "Check the free disk space there")],
+)
+def test_a_cache_that_cannot_be_written_says_why(code, fix, tmp_path, monkeypatch):
+    import errno
+
+    clip = tmp_path / "a.wav"
+    clip.write_bytes(b"RIFF")
+
+    def refuse(target, array):
+        raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)))
+
+    monkeypatch.setattr(features, "save_atomic", refuse)
+    with pytest.warns(UserWarning, match=fix):
+        features.extract([clip], _ones, n_jobs=1, cache_dir=tmp_path / "cache", progress=False)

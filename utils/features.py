@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -232,7 +233,7 @@ def _run_one(fn, path, params, target=None):
         try:
             save_atomic(target, res[1])
         except OSError as e:
-            cache_error = str(e)
+            cache_error = f"{e.strerror or e} [{errno.errorcode.get(e.errno, '')}]"
     return res, cache_error
 
 
@@ -335,9 +336,16 @@ def extract(
             if cache_error:
                 cache_errors.append(f"{targets[i]} ({cache_error})")
         if cache_errors:
+            denied = any("[EACCES]" in e or "[EPERM]" in e for e in cache_errors)
+            fix = (
+                "The cache belongs to another user: ask them to make it group-writable "
+                "(chmod -R g+w), or set MUSICDL_DATA to a folder of your own."
+                if denied
+                else "Check the free disk space there."
+            )
             warnings.warn(
                 f"could not write {len(cache_errors)} feature cache files, e.g. {cache_errors[0]}; "
-                "those files are computed again next time. Check the free disk space there.",
+                f"those files are computed again next time. {fix}",
                 stacklevel=2,
             )
 
