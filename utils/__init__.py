@@ -16,7 +16,9 @@ layers      custom Keras layers (registered for saving)
 models      Keras model builders (Siamese twins included) and device set-up
 pipelines   tf.data input pipelines from audio files
 tag         tagging audio files with a trained model (``python -m utils.tag``)
-similarity  distances, retrieval metrics, pairs and triplets, Siamese losses (notebooks 08-10)
+similarity  distances, relevance from tags, retrieval metrics, tuned shares (notebook 08)
+search      notebook 08's collection and evaluation, once for notebooks 08-10
+siamese     pairs, triplets, pair verification and Siamese losses (notebooks 09-10)
 evaluation  metrics and the results files
 plots       waveform, spectrogram, training history and other figures
 runner      executes notebooks headless (``python -m utils.runner``); notebooks' setup cells,
