@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# The exact versions to install: the tested set; `make test-floors` uses constraints-floors.txt.
+CONSTRAINTS ?= constraints.txt
 STAMP := $(VENV)/.requirements.txt
 # The oldest Python the pins of constraints.txt install on (keras and numpy need 3.11,
 # soupsieve 3.11.5);
@@ -18,7 +20,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # `make test PYTEST_ARGS="-n 0 -k name"` runs serially.
 PYTEST_ARGS ?= -n auto --durations=15
 
-.PHONY: FORCE help setup demo test test-fast lint lab data bench clean distclean notebooks-meta slides site
+.PHONY: FORCE help setup demo test test-fast test-floors lint format lab data bench clean distclean notebooks-meta slides site
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,7 +32,7 @@ help:  ## list the commands
 # for, say), pip installs the same pins. Both compile the bytecode at install time, so no
 # notebook kernel compiles TensorFlow's 1,900 modules at its first import (PYTHONDONTWRITEBYTECODE
 # would make every kernel do it again). Then librosa's numba kernels are compiled once.
-$(STAMP): requirements.txt constraints.txt $(if $(VENV_MOVED),FORCE)
+$(STAMP): requirements.txt $(CONSTRAINTS) $(if $(VENV_MOVED),FORCE)
 	@$(if $(VENV_MOVED),echo "$(VENV) was made in another folder (its scripts point there): rebuilding it"; rm -rf $(VENV))
 	@python=$$(test -x $(PY) && echo $(PY) || echo $(PYTHON)); \
 	$$python -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(PYTHON_FLOOR)".split("."))))' 2>/dev/null || { \
@@ -39,13 +41,13 @@ $(STAMP): requirements.txt constraints.txt $(if $(VENV_MOVED),FORCE)
 	  exit 1; }
 	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
 	@echo "Installing requirements.txt into $(VENV) (3 GB, about a minute the first time)"
-	$(PY) -m pip install --quiet --disable-pip-version-check uv -c constraints.txt
-	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -c constraints.txt \
+	$(PY) -m pip install --quiet --disable-pip-version-check uv -c $(CONSTRAINTS)
+	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -c $(CONSTRAINTS) \
 		|| { echo "uv could not install; installing with pip instead"; \
-		     $(PY) -m pip install --quiet -r requirements.txt -c constraints.txt; }
+		     $(PY) -m pip install --quiet -r requirements.txt -c $(CONSTRAINTS); }
 	@echo "Compiling librosa's numba kernels once (about 50 s the first time)"
 	@$(PY) -c "from utils import audio; print(f'  done in {audio.precompile():.0f} s')"
-	@cat requirements.txt constraints.txt > $(STAMP)
+	@cat requirements.txt $(CONSTRAINTS) > $(STAMP)
 
 FORCE:
 
@@ -70,9 +72,18 @@ test: setup lint  ## lint, then run the tests: unit, doctests, real-format and e
 test-fast: setup  ## the tests without the notebook runs, for the edit loop
 	$(PY) -m pytest -m "not notebook" $(PYTEST_ARGS)
 
-lint: setup  ## ruff: pyflakes, pycodestyle, import order and docstrings, notebooks included
+# The floors' own data folder: the demo they generate must be theirs (an older libsndfile
+# encodes the demo's mp3 files differently), not the one .venv made.
+test-floors:  ## make test-fast on the oldest versions requirements.txt claims, in .venv-floors
+	MUSICDL_DATA=$(CURDIR)/.venv-floors/data $(MAKE) test-fast VENV=.venv-floors CONSTRAINTS=constraints-floors.txt
+
+lint: setup  ## ruff: the rule families of pyproject.toml, notebooks included, and the formatter's check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+format: setup  ## ruff's safe fixes and its formatter, on code and notebooks
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 lab: setup  ## open JupyterLab on the notebooks
 	$(PY) -m jupyterlab notebooks/
@@ -89,4 +100,4 @@ clean:  ## delete build/, results/ and caches (never downloaded datasets)
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean  ## also delete .venv and the generated demo data (never downloaded datasets)
-	rm -rf $(VENV) data/demo data/demo-quick
+	rm -rf $(VENV) .venv-floors data/demo data/demo-quick

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from utils import config, datasets, results, runner
+from utils import config, datasets, demo, results, runner
 
 
 def test_run_parameters_read_the_environment(monkeypatch, tmp_path):
@@ -191,15 +192,16 @@ def test_runner_reports_the_failing_cell_and_its_traceback(tmp_path):
 def test_runner_prepares_only_the_datasets_the_notebooks_declare(monkeypatch, tmp_path, capsys):
     prepared, ran = [], []
 
-    def fake_locate(name, **kwargs):
-        prepared.append(name)
-        return tmp_path / name, "demo"
+    def fake_prepare(names, params):
+        prepared.extend(names)
+        return list(names)
 
     def fake_execute(path, *, quick, out_dir, **kwargs):
         ran.append((path.stem, Path(out_dir)))
         return runner.NotebookRun(path=path, seconds=0.0)
 
-    monkeypatch.setattr(datasets, "locate", fake_locate)
+    monkeypatch.setattr(demo, "prepare", fake_prepare)
+    monkeypatch.setattr(datasets, "locate", lambda name, params: (tmp_path / name, "demo"))
     monkeypatch.setattr(runner, "execute", fake_execute)
     monkeypatch.setenv("MUSICDL_RESULTS", str(tmp_path / "results"))
     assert runner.main(["--quick", "00"]) == 0
@@ -209,11 +211,27 @@ def test_runner_prepares_only_the_datasets_the_notebooks_declare(monkeypatch, tm
     assert ran[-1] == ("01_audio_basics", config.repo_root() / "build" / "quick")
 
 
-def test_runner_hands_kernels_absolute_folders(monkeypatch):
+def test_runner_hands_kernels_absolute_folders_and_parameters_in_a_cell(monkeypatch):
+    import nbformat
+
     monkeypatch.setenv("MUSICDL_DATA", "relative/data")
-    env = runner._env(quick=True)
+    monkeypatch.setenv("MUSICDL_QUICK", "0")
+    env = runner._kernel_env()
     assert Path(env["MUSICDL_DATA"]) == config.repo_root() / "relative" / "data"
-    assert Path(env["MUSICDL_RESULTS"]).is_absolute() and env["MUSICDL_QUICK"] == "1"
+    assert Path(env["MUSICDL_RESULTS"]).is_absolute()
+    assert "MUSICDL_QUICK" not in env, "the parameters reach the kernel through its cell only"
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("QUICK = False", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("y = 2"),
+        ]
+    )
+    runner.inject_parameters(nb, config.run_parameters(quick=True, dataset="demo"))
+    injected = nb.cells[2]
+    assert injected.metadata["tags"] == ["injected-parameters"]
+    assert "QUICK = True" in injected.source and "DATASET = 'demo'" in injected.source
+    assert os.environ["MUSICDL_QUICK"] == "0", "the runner must not change its own environment"
 
 
 def test_runner_goes_on_without_an_optional_dataset(monkeypatch, tmp_path, capsys):
@@ -291,3 +309,19 @@ def test_save_results_keeps_lessons_as_booleans(results_in):
             lessons={"a_beats_b": 0.9},
             seconds=1,
         )
+
+
+def test_save_results_keeps_a_table_of_searches_by_name(results_in):
+    common = dict(dataset="x", source="demo", quick=True, metrics={"map": 0.5}, seconds=1)
+    table = {
+        "Siamese dense": {"map": np.float64(0.7), "precision_at_10": 0.6},
+        "random": {"map": 0.2},
+    }
+    path = results.save_results("99_example", searches=table, **common)
+    assert json.loads(path.read_text())["searches"] == {
+        "Siamese dense": {"map": 0.7, "precision_at_10": 0.6},
+        "random": {"map": 0.2},
+    }
+    assert "searches" not in json.loads(results.save_results("99_example", **common).read_text())
+    with pytest.raises(ValueError, match="finite"):
+        results.save_results("99_example", searches={"bad": {"map": float("nan")}}, **common)

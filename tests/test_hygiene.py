@@ -1,4 +1,4 @@
-"""Committed notebooks are clean and follow STYLE.md: no outputs, python3 kernel, one
+"""Committed notebooks are clean and follow CONTRIBUTING.md ("Style"): no outputs, python3 kernel, one
 ``parameters`` cell, a title cell with its own Colab badge, short code cells, and
 navigation links that resolve. The README lists every notebook."""
 
@@ -118,7 +118,8 @@ def test_each_code_cell_is_introduced_by_a_sentence_ending_in_a_colon(path):
         and (cells[i - 1].cell_type != "markdown" or not cells[i - 1].source.rstrip().endswith(":"))
     ]
     assert not bare, (
-        f"code cells {bare} lack a markdown sentence ending in ':' just before them (STYLE.md, item 3)"
+        f"code cells {bare} lack a markdown sentence ending in ':' just before them "
+        "(CONTRIBUTING.md, 'Style')"
     )
 
 
@@ -271,7 +272,7 @@ def test_constraints_pin_every_requirement_within_its_range():
 def test_exercises_have_numbered_prompts_each_with_a_hidden_solution(path):
     text = "\n".join(c.source for c in _read(path).cells if c.cell_type == "markdown")
     section = re.search(r"^## Exercises\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-    assert section, "the notebook needs an '## Exercises' section (STYLE.md, item 7)"
+    assert section, "the notebook needs an '## Exercises' section (CONTRIBUTING.md, 'Style')"
     body = section.group(1)
     prompts = re.findall(r"^(\d+)\. \*[^*]", body, re.M)
     solutions = body.count("<details><summary>Solution</summary>")
@@ -279,3 +280,74 @@ def test_exercises_have_numbered_prompts_each_with_a_hidden_solution(path):
     assert [int(n) for n in prompts] == list(range(1, len(prompts) + 1)), f"numbering: {prompts}"
     assert solutions == len(prompts), f"{len(prompts)} prompts but {solutions} hidden solutions"
     assert body.count("<details>") == body.count("</details>"), "an unclosed <details> block"
+
+
+def test_maintainer_docs_live_in_the_repository():
+    # The tests and docs cite CONTRIBUTING.md; no file of the project points outside it.
+    root = config.repo_root()
+    assert (root / "CONTRIBUTING.md").is_file()
+    for path in [*root.glob("tests/*.py"), *root.glob("utils/*.py"), root / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        for name in ("DESIGN" + ".md", "STYLE" + ".md"):
+            assert name not in text, f"{path.name} cites {name}, which is not in the repository"
+
+
+def test_constraints_floors_pin_the_floors_of_requirements():
+    # make test-floors installs constraints-floors.txt: each line must be its requirement's floor
+    root = config.repo_root()
+
+    def entries(name, op):
+        out = {}
+        for line in (root / name).read_text(encoding="utf-8").splitlines():
+            line = line.split("#")[0].strip()
+            if line:
+                package, version = re.split(op, line)[:2]
+                out[package.strip().lower()] = version.strip().removesuffix(".*")
+        return out
+
+    floors = entries("requirements.txt", r">=|,")
+    pinned = entries("constraints-floors.txt", r"==")
+    assert pinned == floors
+
+
+def test_github_workflows_run_the_ci_script():
+    # .ci/run is the one definition of CI: the workflow runs it, with each of its jobs.
+    import yaml
+
+    folder = config.repo_root() / ".github" / "workflows"
+    ci = yaml.safe_load((folder / "ci.yml").read_text(encoding="utf-8"))
+    runs = [s.get("run", "") for job in ci["jobs"].values() for s in job["steps"]]
+    assert "bash .ci/run test" in runs and "bash .ci/run floors" in runs
+    site = yaml.safe_load((folder / "site.yml").read_text(encoding="utf-8"))
+    steps = [s.get("run", s.get("uses", "")) for j in site["jobs"].values() for s in j["steps"]]
+    assert "make demo" in steps and "make site" in steps
+    assert any(s.startswith("actions/deploy-pages@") for s in steps)
+    script = (config.repo_root() / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test\n" in script and "make test-floors" in script
+
+
+def test_no_doctest_is_skipped():
+    # An example either runs as a doctest (on small inputs) or is a plain example (a literal
+    # block without prompts): a skipped doctest is a test that cannot fail.
+    skipped = [
+        f"{p.name}:{i}"
+        for p in sorted((config.repo_root() / "utils").glob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "doctest: +" + "SKIP" in line
+    ]
+    assert not skipped, f"doctests marked +SKIP: {skipped}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebooks_name_only_utils_functions_that_exist(path):
+    # Prose, exercises and hidden solutions name utils functions too: after a function moves
+    # between modules, a stale name there is a broken instruction for the learner.
+    import importlib
+
+    modules = {p.stem for p in (config.repo_root() / "utils").glob("*.py")} - {"__init__"}
+    text = "\n".join(c.source for c in _read(path).cells)
+    stale = set()
+    for module, name in re.findall(r"(?<![\w.])([a-z_]+)\.([A-Za-z_][A-Za-z0-9_]*)", text):
+        if module in modules and not hasattr(importlib.import_module(f"utils.{module}"), name):
+            stale.add(f"{module}.{name}")
+    assert not stale, f"{path.name} names what utils does not have: {sorted(stale)}"

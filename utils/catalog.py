@@ -190,9 +190,11 @@ def offer(names, *, cwd=None) -> list[str]:
 
     Example
     -------
-    >>> lines = offer(["gtzan_music_speech"], cwd=config.repo_root() / "notebooks")
-    >>> lines[-1].split("  ")[-1]  # doctest: +SKIP
-    '!bash ../download_datasets.sh gtzan_music_speech'
+    ::
+
+        lines = offer(["gtzan_music_speech"], cwd=config.repo_root() / "notebooks")
+        lines[-1].split("  ")[-1]
+        # '!bash ../download_datasets.sh gtzan_music_speech'
     """
     import shlex
 

@@ -112,7 +112,9 @@ def results_dir(*, quick: bool = False) -> Path:
 
 
 def check_writable(folder, *, variable: str) -> Path:
-    """Check that ``folder`` is (or can be made as) a folder this user may write into.
+    """Check that ``folder`` is a folder this user may write into (it is made when missing).
+
+    A temporary file is written into it and removed: root passes every permission check.
 
     Parameters
     ----------
@@ -141,8 +143,10 @@ def check_writable(folder, *, variable: str) -> Path:
     Traceback (most recent call last):
     NotADirectoryError: $MUSICDL_DATA points at .../data.txt, which is a file, not a folder: ...
     """
+    import tempfile
+
     folder = Path(folder)
-    fix = f"set {variable} to a folder you may write into (e.g. {variable}=~/musicdl) or unset it"
+    fix = f"set {variable} to a writable folder (e.g. {variable}=~/musicdl) or unset it"
     existing = next(p for p in (folder, *folder.parents) if p.exists())
     if not existing.is_dir():
         raise NotADirectoryError(
@@ -150,11 +154,15 @@ def check_writable(folder, *, variable: str) -> Path:
             + ("is" if existing == folder else f"lies under {existing}, which is")
             + f" a file, not a folder: {fix}."
         )
+    denied = f"{existing} is not writable by this user, so nothing can be saved in {folder}"
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise PermissionError(
-            f"{existing} is not writable by this user, so nothing can be saved in {folder}: "
-            f"make it writable (chmod u+w '{existing}') or {fix}."
-        )
+        raise PermissionError(f"{denied}: make it writable (chmod u+w '{existing}') or {fix}.")
+    try:  # the real test (root passes os.access everywhere, /proc included)
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise PermissionError(f"{denied} ({err.strerror or err}): {fix}.") from None
     return folder
 
 

@@ -280,10 +280,12 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
 
     Example
     -------
-    >>> root, source = locate("gtzan_music_speech")  # doctest: +SKIP
-    >>> df = load_gtzan_music_speech(root); df.label.value_counts()  # doctest: +SKIP
-    music     64
-    speech    64
+    ::
+
+        root, source = locate("gtzan_music_speech")
+        df = load_gtzan_music_speech(root); df.label.value_counts()
+        # music     64
+        # speech    64
     """
     import pandas as pd
 
@@ -389,9 +391,11 @@ def load_gtzan_genre(root, *, min_duration: float = 1.0):
 
     Example
     -------
-    >>> df = load_gtzan_genre(locate("gtzan_genre")[0])  # doctest: +SKIP
-    >>> df.genre.value_counts()["jazz"]  # doctest: +SKIP
-    99
+    ::
+
+        df = load_gtzan_genre(locate("gtzan_genre")[0])
+        df.genre.value_counts()["jazz"]
+        # 99
     """
     import pandas as pd
 
@@ -523,10 +527,12 @@ def gtzan_genre_split(df, root=None) -> dict:
 
     Example
     -------
-    >>> df = load_gtzan_genre(locate("gtzan_genre")[0])  # doctest: +SKIP
-    >>> parts = gtzan_genre_split(df)  # doctest: +SKIP
-    >>> {k: len(v) for k, v in parts.items()}  # doctest: +SKIP
-    {'train': 442, 'valid': 197, 'test': 290}
+    ::
+
+        df = load_gtzan_genre(locate("gtzan_genre")[0])
+        parts = gtzan_genre_split(df)
+        {k: len(v) for k, v in parts.items()}
+        # {'train': 442, 'valid': 197, 'test': 290}
     """
     fetch = DATASETS["gtzan_genre"].fetch_command
     if root is not None:
@@ -621,8 +627,10 @@ def load_magnatagatune(root, *, drop_missing: bool = True):
 
     Example
     -------
-    >>> root, source = locate("magnatagatune")  # doctest: +SKIP
-    >>> df = load_magnatagatune(root); df[list(TOP50_TAGS)].sum().head(3)  # doctest: +SKIP
+    ::
+
+        root, source = locate("magnatagatune")
+        df = load_magnatagatune(root); df[list(TOP50_TAGS)].sum().head(3)
     """
     import numpy as np
     import pandas as pd
@@ -707,7 +715,9 @@ def clip_durations(df, *, n_jobs: int | None = None):
 
     Example
     -------
-    >>> df["duration"] = clip_durations(df)  # doctest: +SKIP
+    ::
+
+        df["duration"] = clip_durations(df)
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -754,9 +764,11 @@ def split_top50(df, *, min_duration: float = MTAT_MIN_DURATION, durations=None) 
 
     Example
     -------
-    >>> parts = split_top50(df, durations=clip_durations(df))  # doctest: +SKIP
-    >>> {k: len(v) for k, v in parts.items()}  # doctest: +SKIP
-    {'train': 15244, 'valid': 1529, 'test': 4332}
+    ::
+
+        parts = split_top50(df, durations=clip_durations(df))
+        {k: len(v) for k, v in parts.items()}
+        # {'train': 15244, 'valid': 1529, 'test': 4332}
     """
     import numpy as np
     import pandas as pd
@@ -887,7 +899,9 @@ def quick_subset(df, labels, *, n: int, seed: int = config.SEED, min_per_class: 
 
     Example
     -------
-    >>> small = quick_subset(df, "label", n=32, seed=42)  # doctest: +SKIP
+    ::
+
+        small = quick_subset(df, "label", n=32, seed=42)
     """
     import numpy as np
     import pandas as pd

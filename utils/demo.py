@@ -474,9 +474,11 @@ def generate(
 
     Example
     -------
-    >>> paths = generate("/tmp/demo", quick=True)  # doctest: +SKIP
-    >>> sorted(paths)  # doctest: +SKIP
-    ['gtzan_music_speech', 'magnatagatune']
+    ::
+
+        paths = generate("/tmp/demo", quick=True)
+        sorted(paths)
+        # ['gtzan_music_speech', 'magnatagatune']
     """
     names = list(datasets)
     for name in names:

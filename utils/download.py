@@ -501,7 +501,9 @@ def install(name: str, *, downloads=None) -> Path:
 
     Example
     -------
-    >>> install("gtzan_music_speech")  # doctest: +SKIP
+    ::
+
+        install("gtzan_music_speech")
     """
     ds = layouts.dataset(name)
     real = layouts.real_path(name)

@@ -325,9 +325,11 @@ def example_clip(name: str, params: config.RunParameters) -> ExampleClip:
 
     Example
     -------
-    >>> clip = example_clip("brahms", config.run_parameters())  # doctest: +SKIP
-    >>> clip.recording, clip.title  # doctest: +SKIP
-    (True, 'Brahms - Hungarian Dance #5')
+    ::
+
+        clip = example_clip("brahms", config.run_parameters())
+        clip.recording, clip.title
+        # (True, 'Brahms - Hungarian Dance #5')
     """
     _check_example(name)
     path = _cached_recording(name)
@@ -366,8 +368,10 @@ def example_audio(name: str, params: config.RunParameters) -> Path:
 
     Example
     -------
-    >>> example_audio("trumpet", config.run_parameters()).suffix  # doctest: +SKIP
-    '.ogg'
+    ::
+
+        example_audio("trumpet", config.run_parameters()).suffix
+        # '.ogg'
     """
     return example_clip(name, params).path
 

@@ -143,7 +143,9 @@ def waveform(y, *, sr, ax=None, title=None):
 
     Example
     -------
-    >>> waveform(np.sin(np.linspace(0, 100, 22050)), sr=22050, title="sine")  # doctest: +SKIP
+    ::
+
+        waveform(np.sin(np.linspace(0, 100, 22050)), sr=22050, title="sine")
     """
     import librosa.display
 
@@ -208,7 +210,9 @@ def spectrogram(
 
     Example
     -------
-    >>> spectrogram(audio.log_mel(y, sr=sr), sr=sr, hop_length=512)  # doctest: +SKIP
+    ::
+
+        spectrogram(audio.log_mel(y, sr=sr), sr=sr, hop_length=512)
     """
     import librosa.display
 
@@ -256,7 +260,9 @@ def rhythm_pattern(rp, *, ax=None, title=None, colorbar=True, vmax=None):
 
     Example
     -------
-    >>> rhythm_pattern(psychoacoustics.rhythm_patterns(y, sr=sr), title="classical")  # doctest: +SKIP
+    ::
+
+        rhythm_pattern(psychoacoustics.rhythm_patterns(y, sr=sr), title="classical")
     """
     rp = np.asarray(rp)
     n_bands = len(psychoacoustics.BARK_EDGES) - 1
@@ -304,7 +310,9 @@ def history(hist, *, metric: str = "accuracy", axes=None, title=None):
 
     Example
     -------
-    >>> history({"loss": [0.7, 0.4], "val_loss": [0.7, 0.5]})  # doctest: +SKIP
+    ::
+
+        history({"loss": [0.7, 0.4], "val_loss": [0.7, 0.5]})
     """
     import matplotlib.pyplot as plt
 
@@ -493,7 +501,9 @@ def embedding_map(
 
     Example
     -------
-    >>> embedding_map([[0, 0], [1, 1], [2, 0]], labels=["rock", "jazz", None])  # doctest: +SKIP
+    ::
+
+        embedding_map([[0, 0], [1, 1], [2, 0]], labels=["rock", "jazz", None])
     """
     import matplotlib.pyplot as plt
 

@@ -101,8 +101,10 @@ def predict_tags(path, *, model, tags=None, top_k: int = 5, batch_size: int = 16
 
     Example
     -------
-    >>> predict_tags("song.mp3", model="data/models/music_tagger.keras", top_k=3)  # doctest: +SKIP
-    [('guitar', 0.81), ('rock', 0.64), ('loud', 0.41)]
+    ::
+
+        predict_tags("song.mp3", model="data/models/music_tagger.keras", top_k=3)
+        # [('guitar', 0.81), ('rock', 0.64), ('loud', 0.41)]
     """
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, found {top_k}")
