@@ -4,8 +4,9 @@ Each notebook writes its numbers with :func:`save_results` to ``results/<noteboo
 (full mode) or ``results/quick/<notebook>.json`` (quick mode), so the two never overwrite
 each other; ``$MUSICDL_RESULTS`` moves the folder (the tests point it at a temporary one).
 A file holds the dataset and its source (real or demo), the mode, ``metrics`` (numbers),
-``lessons`` (the notebook's claims as checks: name -> true/false), the wall time and the
-package versions. The tests check these files; ``python -m utils.runner`` and
+``lessons`` (the notebook's claims as checks: name -> true/false), optionally ``searches``
+(a table: one row of metrics per method, which notebook 10 reads from notebook 09), the
+wall time and the package versions. The tests check these files; ``python -m utils.runner`` and
 :mod:`utils.publish` print them.
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config
+from . import config, files
 
 __all__ = ["TRACKED_PACKAGES", "save_results", "load_results", "lesson"]
 
@@ -74,6 +75,21 @@ def lesson(held, claim: str, *, otherwise: str) -> str:
     return "Not in this run: " + otherwise[:1].lower() + otherwise[1:]
 
 
+def _numbers(values: dict, what: str) -> dict:
+    flat = {}
+    for key, value in values.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"{what} {key!r} must be a number, found {value!r}") from None
+        if not math.isfinite(number):
+            raise ValueError(
+                f"{what} {key!r} is {number}; a results file holds finite numbers only"
+            )
+        flat[str(key)] = number
+    return flat
+
+
 def save_results(
     notebook: str,
     *,
@@ -83,6 +99,7 @@ def save_results(
     metrics: dict,
     seconds: float,
     lessons: dict | None = None,
+    searches: dict | None = None,
 ) -> Path:
     """Write ``results/<notebook>.json``.
 
@@ -103,6 +120,10 @@ def save_results(
     lessons : dict, optional
         The notebook's lessons as checks: lesson name (e.g. ``"dense_beats_logreg"``) ->
         whether it held in this run. The numbers behind each lesson belong in ``metrics``.
+    searches : dict, optional
+        A table of the methods compared: method name -> ``{metric: number}`` (finite
+        floats), read back by name (``load_results(...)["searches"]``) instead of parsing
+        metric names.
 
     Returns
     -------
@@ -112,17 +133,8 @@ def save_results(
     """
     if source not in ("real", "demo", "none"):
         raise ValueError(f"source must be 'real', 'demo' or 'none', found {source!r}")
-    flat = {}
-    for key, value in metrics.items():
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise TypeError(f"metric {key!r} must be a number, found {value!r}") from None
-        if not math.isfinite(number):
-            raise ValueError(
-                f"metric {key!r} is {number}; a results file holds finite numbers only"
-            )
-        flat[str(key)] = number
+    flat = _numbers(metrics, "metric")
+    table = {str(name): _numbers(row, f"{name!r}:") for name, row in (searches or {}).items()}
     checks = {}
     for name, held in (lessons or {}).items():
         if not isinstance(held, (bool, np.bool_)):
@@ -135,16 +147,13 @@ def save_results(
         "quick": bool(quick),
         "metrics": flat,
         "lessons": checks,
+        **({"searches": table} if searches is not None else {}),
         "seconds": round(float(seconds), 2),
         "versions": _versions(),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     out = config.results_dir(quick=quick) / f"{notebook}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return files.write_atomic(out, json.dumps(record, indent=2) + "\n")
 
 
 def load_results(notebook: str | None = None, *, quick: bool = False):
@@ -156,6 +165,13 @@ def load_results(notebook: str | None = None, *, quick: bool = False):
         The notebook's file stem; all notebooks when omitted.
     quick : bool
         Read the quick-mode results instead of the full-mode ones.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``notebook`` has no results file of that mode.
+    ValueError
+        When a results file is truncated or not JSON (the message names it).
     """
     folder = config.results_dir(quick=quick)
     if notebook is not None:
@@ -165,5 +181,13 @@ def load_results(notebook: str | None = None, *, quick: bool = False):
             raise FileNotFoundError(
                 f"No {mode}-mode results for {notebook}: {path} is missing. Run the notebook first."
             )
-        return json.loads(path.read_text(encoding="utf-8"))
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+        return _read(path)
+    return [_read(p) for p in sorted(folder.glob("*.json"))]
+
+
+def _read(path: Path) -> dict:
+    return files.read_json(
+        path,
+        what="results file",
+        fix=f"run {path.stem} again (python -m utils.runner {path.stem[:2]})",
+    )

@@ -18,12 +18,27 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio, config, layouts, models
+from . import audio, config, files, layouts, models
 
-__all__ = ["MODEL_SUBDIR", "default_model_path", "main", "predict_tags"]
+__all__ = [
+    "MIN_SAMPLES",
+    "MODEL_SUBDIR",
+    "PART_SECONDS",
+    "default_model_path",
+    "main",
+    "predict_tags",
+]
 
 #: Where trained models live inside the data folder (notebook 07 saves its tagger there).
 MODEL_SUBDIR = "models"
+
+#: Seconds of audio read at a time: a long file is tagged part by part, so that a 2-hour
+#: recording needs about as much memory as a song.
+PART_SECONDS = 120.0
+
+#: The shortest input an any-length model is given (shorter files are zero-padded):
+#: one window of its mel front end.
+MIN_SAMPLES = 2048
 
 
 def default_model_path(*, quick: bool = False) -> Path:
@@ -97,13 +112,34 @@ def predict_tags(path, *, model, tags=None, top_k: int = 5, batch_size: int = 16
         model = models.load_model(model, compile=False)
     names = _tag_names(model, tags)
     settings = models.front_end_settings(model)
-    y = audio.load(path, sr=settings["sr"])
-    length = settings["chunk_samples"]
+    sr, length = settings["sr"], settings["chunk_samples"]
     if length is None:  # a model that takes any length gets the whole file at once
-        chunks = y[None]
+        y = audio.load(path, sr=sr)
+        if len(y) < MIN_SAMPLES:
+            y = np.pad(y, (0, MIN_SAMPLES - len(y)))
+        scores = np.asarray(model.predict(y[None], verbose=0))[0]
     else:
-        chunks = audio.segment(y, size=length, hop=length)
-    scores = np.asarray(model.predict(chunks, batch_size=batch_size, verbose=0)).mean(axis=0)
+        # Part by part (whole chunks each), so that memory stays that of PART_SECONDS.
+        per_part = max(1, int(PART_SECONDS * sr) // length) * length
+        total, count, offset = 0.0, 0, 0
+        while True:
+            try:
+                # a little more than a part, cut to it: resampling may round a sample off
+                y = audio.load(path, sr=sr, offset=offset / sr, duration=per_part / sr + 0.1)
+                y = y[:per_part]
+            except audio.AudioError:
+                if offset == 0:
+                    raise
+                break  # past the end
+            if offset and len(y) < length:
+                break  # the incomplete chunk at the end is dropped
+            chunks = audio.segment(y, size=length, hop=length)
+            out = np.asarray(model.predict(chunks, batch_size=batch_size, verbose=0))
+            total, count = total + out.sum(axis=0), count + len(out)
+            offset += per_part
+            if len(y) < per_part:
+                break
+        scores = total / count
     order = np.argsort(-scores, kind="stable")[:top_k]
     return [(names[j], float(scores[j])) for j in order]
 
@@ -146,6 +182,14 @@ def main(argv=None) -> int:
     if args.top_k < 1:
         parser.error(f"--top-k must be at least 1, found {args.top_k}")
     model_path = args.model or default_model_path()
+    quick_model = default_model_path(quick=True)
+    if args.model is None and not model_path.is_file() and quick_model.is_file():
+        print(
+            f"note: no full-mode model at {model_path}; using the quick-mode one, {quick_model} "
+            "(a full run of notebook 07 saves a better one)",
+            file=sys.stderr,
+        )
+        model_path = quick_model
     if not model_path.is_file():
         print(
             f"error: no model at {model_path}. Train one in notebook 07 (it saves there), or "
@@ -155,19 +199,38 @@ def main(argv=None) -> int:
         return 2
     tags = None
     if args.tags is not None:
-        tags = [t.strip() for t in args.tags.read_text(encoding="utf-8").splitlines() if t.strip()]
-    with config.quiet_native_stderr():
-        model = models.load_model(model_path, compile=False)
+        try:
+            text = args.tags.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            print(
+                f"error: cannot read the --tags file {args.tags} ({files.reason(err)}); pass a "
+                "text file with one tag name per line, one per model output.",
+                file=sys.stderr,
+            )
+            return 2
+        tags = [t.strip() for t in text.splitlines() if t.strip()]
+    try:
+        with config.quiet_native_stderr():
+            model = models.load_model(model_path, compile=False)
+    except Exception as err:  # noqa: BLE001 - Keras raises several kinds for a bad file
+        print(
+            f"error: {model_path} is not a complete Keras model ({files.reason(err)}): it may "
+            "be truncated or another kind of file. Save it again from notebook 07 (or copy it "
+            "again), or pass --model PATH to another .keras file.",
+            file=sys.stderr,
+        )
+        return 2
     try:
         _tag_names(model, tags)
+        models.front_end_settings(model)
     except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {model_path}: {err}", file=sys.stderr)
         return 2
     failed = 0
     for file in args.files:
         try:
             top = predict_tags(file, model=model, tags=tags, top_k=args.top_k)
-        except audio.AudioError as err:
+        except (audio.AudioError, OSError) as err:
             failed += 1
             print(f"error: {err}", file=sys.stderr)
             continue
