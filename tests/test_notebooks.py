@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from utils import config, runner
+from utils import config, demo, runner
 
 #: The NumPy log-mel of notebook 01 vs ``audio.log_mel`` (float32 STFT inside librosa), dB.
 LOGMEL_VS_NUMPY_DB = 1e-3
@@ -58,7 +58,9 @@ THRESHOLDS = {
         },
     },
     "02_deep_learning_basics": {
-        "max_seconds": 90,
+        # About 60 s alone on 2 cores; up to about 110 s when the harness runs another notebook
+        # beside it. Issue 27 (training speed) brings it back under a minute either way.
+        "max_seconds": 130,
         "metrics": {
             # Demo v2, quick: 8 test clips (one clip is worth 12.5%). Measured: segments 0.833,
             # clips 0.875 (bootstrap 0.625-1.0), logistic regression 0.667 / 0.75.
@@ -87,7 +89,9 @@ THRESHOLDS = {
         },
     },
     "03_cnn_music_speech": {
-        "max_seconds": 90,
+        # About 64 s alone on 2 cores, up to about 100 s beside another notebook: three CNNs,
+        # cross-validation by clip and by segment, a GRU. Issue 27 brings it under a minute.
+        "max_seconds": 130,
         "metrics": {
             # Demo v2, quick (32 clips, 3 folds). Measured: the stacked CNN 0.909 +- 0.129 by
             # clip (segments 0.863), split by segment 0.940, the 2018 protocol 0.5 (8 test
@@ -219,6 +223,10 @@ def test_notebook_runs_in_quick_mode(path):
         pytest.fail(f"{path.name} has no THRESHOLDS row in {__file__}")
     results_file = config.results_dir(quick=True) / f"{path.stem}.json"
     results_file.unlink(missing_ok=True)
+    # As the runner does: the declared datasets are made before the clock starts, so a
+    # notebook's time limit measures the notebook, not the demo generator.
+    params = config.run_parameters(quick=True)
+    demo.prepare(runner.declared_datasets(path), params, verbose=False)
 
     run = runner.execute(
         path, quick=True, out_dir=config.repo_root() / "build" / "test", timeout=spec["max_seconds"]
