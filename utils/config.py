@@ -6,7 +6,9 @@ papermill, nbclient, Colab and a plain ``jupyter lab`` all behave the same way.
 Environment variables
 ---------------------
 MUSICDL_QUICK    ``1`` runs a small subset with few epochs (about a minute per notebook).
-MUSICDL_DATASET  ``auto`` (real data if present, else demo), ``real`` or ``demo``.
+MUSICDL_DATASET  ``auto`` (real data if present, else demo), ``real`` or ``demo``; or
+                 ``folder:/path/to/my_music``, a collection of your own with a folder
+                 per class (:mod:`utils.collection`), for the notebooks that accept one.
 MUSICDL_DATA     the data folder; default ``data/`` at the repository root. A relative
                  path is taken from the repository root, never from the current folder,
                  so the runner and the notebook kernels (which start in ``notebooks/``)
@@ -28,6 +30,7 @@ from pathlib import Path
 
 __all__ = [
     "DATASET_MODES",
+    "FOLDER_PREFIX",
     "MINIMUM_VERSIONS",
     "RunParameters",
     "SEED",
@@ -44,6 +47,8 @@ __all__ = [
 
 #: Accepted values of ``$MUSICDL_DATASET``.
 DATASET_MODES = ("auto", "real", "demo")
+#: ``$MUSICDL_DATASET`` may also be this prefix and a folder (:mod:`utils.collection`).
+FOLDER_PREFIX = "folder:"
 
 #: The seed every notebook uses unless told otherwise.
 SEED = 42
@@ -143,8 +148,9 @@ def run_parameters(*, quick=None, dataset=None, data_dir=None) -> RunParameters:
     ----------
     quick : bool, optional
         Overrides ``$MUSICDL_QUICK``.
-    dataset : {"auto", "real", "demo"}, optional
-        Overrides ``$MUSICDL_DATASET``.
+    dataset : {"auto", "real", "demo"} or str, optional
+        Overrides ``$MUSICDL_DATASET``; ``"folder:/path"`` names a collection of your own
+        (:func:`utils.collection.load_folder`), kept as given.
     data_dir : str or pathlib.Path, optional
         Overrides ``$MUSICDL_DATA``.
 
@@ -160,10 +166,13 @@ def run_parameters(*, quick=None, dataset=None, data_dir=None) -> RunParameters:
     if quick is None:
         quick = _parse_bool("MUSICDL_QUICK", os.environ.get("MUSICDL_QUICK", "0"))
     if dataset is None:
-        dataset = os.environ.get("MUSICDL_DATASET", "auto").strip().lower() or "auto"
-    if dataset not in DATASET_MODES:
+        dataset = os.environ.get("MUSICDL_DATASET", "auto").strip() or "auto"
+    if not dataset.startswith(FOLDER_PREFIX):  # a folder's path keeps its case
+        dataset = dataset.lower()
+    if dataset not in DATASET_MODES and not dataset.startswith(FOLDER_PREFIX):
         raise ValueError(
-            f"MUSICDL_DATASET must be one of {', '.join(DATASET_MODES)}, found {dataset!r}."
+            f"MUSICDL_DATASET must be one of {', '.join(DATASET_MODES)} or "
+            f"{FOLDER_PREFIX}/path/to/my_music, found {dataset!r}."
         )
     folder = (
         _folder_from_env("MUSICDL_DATA", "data")

@@ -176,6 +176,8 @@ def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> 
     ds = dataset(name)
     params = config.run_parameters()
     mode = mode or params.dataset
+    if mode.startswith(config.FOLDER_PREFIX):  # a collection of one's own: ours as for auto
+        mode = "auto"
     if mode not in config.DATASET_MODES:
         raise ValueError(f"mode must be one of {', '.join(config.DATASET_MODES)}, found {mode!r}")
     quick = params.quick if quick is None else bool(quick)
