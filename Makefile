@@ -5,13 +5,15 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# The exact versions to install: the tested set; `make test-floors` uses constraints-floors.txt.
+CONSTRAINTS ?= constraints.txt
 STAMP := $(VENV)/.requirements.txt
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # pytest runs on every core (pytest-xdist) and lists the 15 slowest tests;
 # `make test PYTEST_ARGS="-n 0 -k name"` runs serially.
 PYTEST_ARGS ?= -n auto --durations=15
 
-.PHONY: help setup demo test test-fast lint lab data bench clean distclean notebooks-meta slides site
+.PHONY: help setup demo test test-fast test-floors lint format lab data bench clean distclean notebooks-meta slides site
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,19 +26,19 @@ help:  ## list the commands
 # for, say), pip installs the same pins. Both compile the bytecode at install time, so no
 # notebook kernel compiles TensorFlow's 1,900 modules at its first import (PYTHONDONTWRITEBYTECODE
 # would make every kernel do it again). Then librosa's numba kernels are compiled once.
-$(STAMP): requirements.txt constraints.txt requirements-nodeps.txt
+$(STAMP): requirements.txt $(CONSTRAINTS) requirements-nodeps.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
 	@echo "Installing requirements.txt into $(VENV) (3 GB, about a minute the first time)"
-	$(PY) -m pip install --quiet --disable-pip-version-check uv -c constraints.txt
-	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -c constraints.txt \
+	$(PY) -m pip install --quiet --disable-pip-version-check uv -c $(CONSTRAINTS)
+	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -c $(CONSTRAINTS) \
 		|| { echo "uv could not install; installing with pip instead"; \
-		     $(PY) -m pip install --quiet -r requirements.txt -c constraints.txt; }
+		     $(PY) -m pip install --quiet -r requirements.txt -c $(CONSTRAINTS); }
 	@echo "Installing requirements-nodeps.txt without dependencies (the pretrained musicnn weights)"
 	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) --no-deps -r requirements-nodeps.txt \
 		|| $(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@echo "Compiling librosa's numba kernels once (about 50 s the first time)"
 	@$(PY) -c "from utils import audio; print(f'  done in {audio.precompile():.0f} s')"
-	@cat requirements.txt constraints.txt requirements-nodeps.txt > $(STAMP)
+	@cat requirements.txt $(CONSTRAINTS) requirements-nodeps.txt > $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install requirements.txt with the tested pins (skipped when nothing changed)
 
@@ -59,16 +61,23 @@ test: setup lint  ## lint, then run the tests: unit, doctests, real-format and e
 test-fast: setup  ## the tests without the notebook runs, for the edit loop
 	$(PY) -m pytest -m "not notebook" $(PYTEST_ARGS)
 
-lint: setup  ## ruff: pyflakes, pycodestyle, import order and docstrings, notebooks included
+test-floors:  ## make test-fast on the oldest versions requirements.txt claims, in .venv-floors
+	$(MAKE) test-fast VENV=.venv-floors CONSTRAINTS=constraints-floors.txt
+
+lint: setup  ## ruff: the rule families of pyproject.toml, notebooks included, and the formatter's check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+format: setup  ## ruff's safe fixes and its formatter, on code and notebooks
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 lab: setup  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
 data: setup  ## download the real datasets (GTZAN Music/Speech, MagnaTagATune) and librosa's examples into data/
 	PYTHON=$(PY) bash download_datasets.sh all
-	$(PY) -c "from utils import datasets; datasets.fetch_examples()"
+	$(PY) -c "from utils import examples; examples.fetch_examples()"
 
 bench: setup  ## print the benchmark tables
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
@@ -78,4 +87,4 @@ clean:  ## delete build/, results/ and caches (never downloaded datasets)
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean  ## also delete .venv and the generated demo data (never downloaded datasets)
-	rm -rf $(VENV) data/demo data/demo-quick
+	rm -rf $(VENV) .venv-floors data/demo data/demo-quick

@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils import audio, datasets, features, layouts  # noqa: E402
+from utils import audio, config, datasets, features, layouts  # noqa: E402
 
 TARGET_COLD = 1.7
 TARGET_WARM = 20.0
@@ -41,7 +41,7 @@ PARAMS = dict(sr=layouts.GTZAN_SR, n_mels=40, n_fft=2048, hop_length=512)
 
 def find_files(n: int) -> tuple[list[str], str]:
     """The GTZAN Music/Speech clips notebooks 01-03 extract from: real if downloaded, else the demo."""
-    root, source = datasets.locate("gtzan_music_speech", quick=False)
+    root, source = datasets.locate("gtzan_music_speech", config.run_parameters(quick=False))
     clips = datasets.load_gtzan_music_speech(root)
     # alternate music and speech so any n keeps both classes
     order = (

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils import config, datasets, layouts, runner  # noqa: E402
+from utils import config, datasets, demo, layouts, runner  # noqa: E402
 
 TARGET_SECONDS = 60
 
@@ -25,7 +25,7 @@ TARGET_SECONDS = 60
 def main(argv: list[str]) -> int:
     selected = runner.notebooks(argv or None)
     for name in layouts.CORE_DATASETS:  # generate the quick demo outside the timings
-        datasets.locate(name, mode="demo", quick=True)
+        demo.prepare([name], config.run_parameters(quick=True, dataset="demo"))
     demo_quick = config.data_dir() / "demo-quick"
     real = [
         name for name in datasets.DATASETS if datasets.is_present(datasets.real_path(name), name)

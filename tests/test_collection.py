@@ -91,7 +91,7 @@ def test_bad_collections_say_what_is_expected(my_music, tmp_path):
 
 def test_a_folder_dataset_choice(monkeypatch, tmp_path):
     monkeypatch.setenv("MUSICDL_DATASET", f"folder:{tmp_path}/My Music")
-    params = config.run_parameters()
+    params = config.run_parameters(dataset=config.env_dataset())
     assert params.dataset == f"folder:{tmp_path}/My Music"  # the path keeps its case
     assert collection.folder_of(params.dataset) == tmp_path / "My Music"
     assert config.run_parameters(dataset="folder:~/x").dataset == "folder:~/x"
@@ -100,14 +100,14 @@ def test_a_folder_dataset_choice(monkeypatch, tmp_path):
         collection.folder_of("folder: ")
     monkeypatch.setenv("MUSICDL_DATASET", "Folders")
     with pytest.raises(ValueError, match="folder:/path/to/my_music"):
-        config.run_parameters()
+        config.env_dataset()
+    with pytest.raises(ValueError, match="or folder:/path"):
+        config.run_parameters(dataset="Folders")
 
 
-def test_with_a_folder_choice_the_projects_datasets_are_located_as_for_auto(
-    monkeypatch, quick_gtzan
-):
-    monkeypatch.setenv("MUSICDL_DATASET", "folder:/somewhere/my_music")
-    monkeypatch.setenv("MUSICDL_DATA", str(quick_gtzan.parent))
-    assert datasets.locate("gtzan_music_speech", quick=True) == datasets.locate(
-        "gtzan_music_speech", mode="auto", quick=True
+def test_with_a_folder_choice_the_projects_datasets_are_located_as_for_auto(quick_gtzan):
+    mine = config.run_parameters(quick=True, dataset="folder:/somewhere/my_music")
+    auto = config.run_parameters(quick=True, dataset="auto")
+    assert datasets.locate("gtzan_music_speech", mine) == datasets.locate(
+        "gtzan_music_speech", auto
     )

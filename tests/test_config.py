@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from utils import config, datasets, evaluation, runner
+from utils import config, datasets, demo, results, runner
 
 
 def test_run_parameters_read_the_environment(monkeypatch, tmp_path):
@@ -17,10 +18,21 @@ def test_run_parameters_read_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("MUSICDL_DATASET", "demo")
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
     params = config.run_parameters()
-    assert (
-        params.quick is True and params.dataset == "demo" and params.data_dir == tmp_path.resolve()
-    )
+    assert params.quick is True and params.dataset == "demo"
+    assert config.env_quick() is True and config.env_dataset() == "demo"
     assert config.data_dir() == tmp_path.resolve()
+
+
+def test_arguments_win_over_the_environment(monkeypatch):
+    # What a notebook's parameters cell says is what runs, whatever the environment says.
+    monkeypatch.setenv("MUSICDL_QUICK", "0")
+    monkeypatch.setenv("MUSICDL_DATASET", "real")
+    params = config.run_parameters(quick=True, dataset="demo")
+    assert params == config.RunParameters(quick=True, dataset="demo")
+    with pytest.raises(ValueError, match="quick must be True or False"):
+        config.run_parameters(quick="yes")
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        config.run_parameters(dataset="mp3")
 
 
 def test_defaults(monkeypatch):
@@ -28,7 +40,7 @@ def test_defaults(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     params = config.run_parameters()
     assert params.quick is False and params.dataset == "auto"
-    assert params.data_dir == config.repo_root() / "data"
+    assert config.data_dir() == config.repo_root() / "data"
 
 
 @pytest.mark.parametrize("name,value", [("MUSICDL_QUICK", "maybe"), ("MUSICDL_DATASET", "mp3")])
@@ -75,7 +87,7 @@ def results_in(monkeypatch, tmp_path):
 
 
 def test_save_results_writes_the_documented_fields(results_in):
-    path = evaluation.save_results(
+    path = results.save_results(
         "99_example",
         dataset="gtzan_music_speech",
         source="demo",
@@ -92,7 +104,7 @@ def test_save_results_writes_the_documented_fields(results_in):
         record
     )
     assert record["versions"]["keras"] and record["seconds"] == 12.35
-    assert evaluation.load_results("99_example", quick=True) == record
+    assert results.load_results("99_example", quick=True) == record
     assert "99_example" in runner.results_table(quick=True)
     assert "99_example" not in runner.results_table(quick=False), (
         "quick results leak into the full table"
@@ -101,11 +113,11 @@ def test_save_results_writes_the_documented_fields(results_in):
 
 def test_quick_and_full_results_live_apart(results_in):
     common = dict(dataset="demo", source="demo", seconds=1)
-    quick = evaluation.save_results("99_example", quick=True, metrics={"accuracy": 0.5}, **common)
-    full = evaluation.save_results("99_example", quick=False, metrics={"accuracy": 0.9}, **common)
+    quick = results.save_results("99_example", quick=True, metrics={"accuracy": 0.5}, **common)
+    full = results.save_results("99_example", quick=False, metrics={"accuracy": 0.9}, **common)
     assert quick != full
-    assert evaluation.load_results("99_example", quick=True)["metrics"]["accuracy"] == 0.5
-    assert evaluation.load_results("99_example", quick=False)["metrics"]["accuracy"] == 0.9
+    assert results.load_results("99_example", quick=True)["metrics"]["accuracy"] == 0.5
+    assert results.load_results("99_example", quick=False)["metrics"]["accuracy"] == 0.9
 
 
 def test_relative_results_and_data_folders_are_taken_from_the_repository(monkeypatch, tmp_path):
@@ -119,20 +131,20 @@ def test_relative_results_and_data_folders_are_taken_from_the_repository(monkeyp
 @pytest.mark.parametrize("metrics", [{"accuracy": float("nan")}, {"accuracy": "high"}])
 def test_save_results_refuses_non_numbers(results_in, metrics):
     with pytest.raises((ValueError, TypeError), match="accuracy"):
-        evaluation.save_results(
+        results.save_results(
             "99_example", dataset="x", source="demo", quick=True, metrics=metrics, seconds=1
         )
 
 
 def test_missing_results_file_says_what_to_run(results_in):
     with pytest.raises(FileNotFoundError, match="Run the notebook"):
-        evaluation.load_results("98_missing")
+        results.load_results("98_missing")
 
 
 def test_locate_real_when_missing_names_the_command(monkeypatch, tmp_path):
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="download_datasets.sh gtzan_music_speech"):
-        datasets.locate("gtzan_music_speech", mode="real")
+        datasets.locate("gtzan_music_speech", config.run_parameters(dataset="real"))
 
 
 def test_setup_device_reports_cpu_or_gpu(capsys):
@@ -180,15 +192,16 @@ def test_runner_reports_the_failing_cell_and_its_traceback(tmp_path):
 def test_runner_prepares_only_the_datasets_the_notebooks_declare(monkeypatch, tmp_path, capsys):
     prepared, ran = [], []
 
-    def fake_locate(name, **kwargs):
-        prepared.append(name)
-        return tmp_path / name, "demo"
+    def fake_prepare(names, params):
+        prepared.extend(names)
+        return list(names)
 
     def fake_execute(path, *, quick, out_dir, **kwargs):
         ran.append((path.stem, Path(out_dir)))
         return runner.NotebookRun(path=path, seconds=0.0)
 
-    monkeypatch.setattr(datasets, "locate", fake_locate)
+    monkeypatch.setattr(demo, "prepare", fake_prepare)
+    monkeypatch.setattr(datasets, "locate", lambda name, params: (tmp_path / name, "demo"))
     monkeypatch.setattr(runner, "execute", fake_execute)
     monkeypatch.setenv("MUSICDL_RESULTS", str(tmp_path / "results"))
     assert runner.main(["--quick", "00"]) == 0
@@ -198,11 +211,27 @@ def test_runner_prepares_only_the_datasets_the_notebooks_declare(monkeypatch, tm
     assert ran[-1] == ("01_audio_basics", config.repo_root() / "build" / "quick")
 
 
-def test_runner_hands_kernels_absolute_folders(monkeypatch):
+def test_runner_hands_kernels_absolute_folders_and_parameters_in_a_cell(monkeypatch):
+    import nbformat
+
     monkeypatch.setenv("MUSICDL_DATA", "relative/data")
-    env = runner._env(quick=True)
+    monkeypatch.setenv("MUSICDL_QUICK", "0")
+    env = runner._kernel_env()
     assert Path(env["MUSICDL_DATA"]) == config.repo_root() / "relative" / "data"
-    assert Path(env["MUSICDL_RESULTS"]).is_absolute() and env["MUSICDL_QUICK"] == "1"
+    assert Path(env["MUSICDL_RESULTS"]).is_absolute()
+    assert "MUSICDL_QUICK" not in env, "the parameters reach the kernel through its cell only"
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("QUICK = False", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("y = 2"),
+        ]
+    )
+    runner.inject_parameters(nb, config.run_parameters(quick=True, dataset="demo"))
+    injected = nb.cells[2]
+    assert injected.metadata["tags"] == ["injected-parameters"]
+    assert "QUICK = True" in injected.source and "DATASET = 'demo'" in injected.source
+    assert os.environ["MUSICDL_QUICK"] == "0", "the runner must not change its own environment"
 
 
 def test_runner_goes_on_without_an_optional_dataset(monkeypatch, tmp_path, capsys):
@@ -242,11 +271,11 @@ def test_headless_reads_its_variable(monkeypatch):
     assert config.headless()
     monkeypatch.setenv("MUSICDL_HEADLESS", "0")
     assert not config.headless()
-    assert runner._env(quick=True)["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"
+    assert runner._kernel_env()["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"
 
 
 def test_save_results_keeps_lessons_as_booleans(results_in):
-    path = evaluation.save_results(
+    path = results.save_results(
         "99_example",
         dataset="x",
         source="demo",
@@ -258,7 +287,7 @@ def test_save_results_keeps_lessons_as_booleans(results_in):
     record = json.loads(path.read_text())
     assert record["lessons"] == {"a_beats_b": True, "b_beats_a": False}
     with pytest.raises(TypeError, match="a_beats_b"):
-        evaluation.save_results(
+        results.save_results(
             "99_example",
             dataset="x",
             source="demo",

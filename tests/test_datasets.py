@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from utils import audio, datasets, demo, layouts
+from utils import audio, config, datasets, demo, examples, layouts, vocabulary
 
 # ---------------------------------------------------------------- constants (facts)
 
@@ -24,20 +24,20 @@ def test_tag_lists_match_the_real_files(shared_data):
 
 
 def test_tag_groups_are_real_tags_and_vocal_instrumental_disjoint():
-    for name, group in datasets.TAG_GROUPS.items():
+    for name, group in vocabulary.TAG_GROUPS.items():
         assert set(group) <= set(datasets.TAGS_188), name
         assert len(set(group)) == len(group), name
-    assert not set(datasets.VOCAL_TAGS) & set(datasets.INSTRUMENTAL_TAGS)
+    assert not set(vocabulary.VOCAL_TAGS) & set(vocabulary.INSTRUMENTAL_TAGS)
 
 
 def test_synonym_groups_are_real_disjoint_and_led_by_their_canonical_tag():
     seen = set()
-    for canonical, tags in datasets.TAG_SYNONYMS.items():
+    for canonical, tags in vocabulary.TAG_SYNONYMS.items():
         assert tags[0] == canonical or canonical in tags, canonical
         assert set(tags) <= set(datasets.TAGS_188), canonical
         assert not seen & set(tags), f"{canonical} shares a tag with another group"
         seen |= set(tags)
-    for groups in (datasets.GENRES, datasets.MOODS):
+    for groups in (vocabulary.GENRES, vocabulary.MOODS):
         flat = [t for tags in groups.values() for t in tags]
         assert len(flat) == len(set(flat)) and set(flat) <= set(datasets.TAGS_188)
 
@@ -47,16 +47,16 @@ def test_group_tags_and_merge_synonyms_by_hand():
         {"classical": [1, 0, 0, 0], "clasical": [0, 1, 1, 0], "classic": [0, 0, 1, 0],
          "rock": [0, 0, 1, 1]}
     )  # fmt: skip
-    g = datasets.group_tags(df, {"cl": ("classical", "clasical", "classic"), "r": ("rock",)})
+    g = vocabulary.group_tags(df, {"cl": ("classical", "clasical", "classic"), "r": ("rock",)})
     assert g.to_numpy().tolist() == [[1, 0], [1, 0], [1, 1], [0, 1]]
-    merged = datasets.merge_synonyms(df)
+    merged = vocabulary.merge_synonyms(df)
     assert list(merged.columns) == ["classical", "rock"]
     assert merged["classical"].tolist() == [1, 1, 1, 0] and merged["rock"].tolist() == [0, 0, 1, 1]
     assert list(df.columns) == ["classical", "clasical", "classic", "rock"]  # input untouched
     with pytest.raises(ValueError, match="tag 'jazz', which is not a column"):
-        datasets.group_tags(df, {"jazz": ("jazz", "jazzy")})
+        vocabulary.group_tags(df, {"jazz": ("jazz", "jazzy")})
     with pytest.raises(ValueError, match="sequence of tags"):
-        datasets.group_tags(df, {"rock": "rock"})
+        vocabulary.group_tags(df, {"rock": "rock"})
 
 
 # ---------------------------------------------------------------- GTZAN
@@ -150,7 +150,7 @@ def test_folder_split_agrees_with_the_top50_split(mtat):
 
 
 def test_quick_subset_keeps_every_class(mtat):
-    y = datasets.single_label(mtat, datasets.GENRES)
+    y = vocabulary.single_label(mtat, vocabulary.GENRES)
     small = datasets.quick_subset(mtat, y, n=20, seed=1)
     assert set(y[small.index]) == set(y.dropna())
     assert len(small) >= 20
@@ -163,15 +163,15 @@ def test_quick_subset_keeps_every_class(mtat):
 
 def test_merging_synonyms_finds_clips_a_single_spelling_misses(mtat):
     # the demo annotator, like MTAT's players, spells "classical" three ways
-    classical = datasets.group_tags(mtat, {"c": datasets.TAG_SYNONYMS["classical"]})["c"]
+    classical = vocabulary.group_tags(mtat, {"c": vocabulary.TAG_SYNONYMS["classical"]})["c"]
     assert classical.sum() > mtat["classical"].sum()
-    merged = datasets.merge_synonyms(mtat)
+    merged = vocabulary.merge_synonyms(mtat)
     assert "clasical" not in merged and (merged["classical"] == classical).all()
     assert len(merged.columns) == len(mtat.columns) - sum(
-        len(t) - 1 for t in datasets.TAG_SYNONYMS.values()
+        len(t) - 1 for t in vocabulary.TAG_SYNONYMS.values()
     )
-    moods = datasets.group_tags(mtat, datasets.MOODS)
-    assert list(moods.columns) == list(datasets.MOODS) and (moods.sum() > 0).sum() >= 6
+    moods = vocabulary.group_tags(mtat, vocabulary.MOODS)
+    assert list(moods.columns) == list(vocabulary.MOODS) and (moods.sum() > 0).sum() >= 6
 
 
 def test_mtat_missing_and_empty_audio_are_reported(quick_demo, tmp_path):
@@ -215,21 +215,29 @@ def test_annotations_missing_column_is_a_clear_error(quick_demo, tmp_path):
 # ---------------------------------------------------------------- locate / demo paths
 
 
-def test_locate_generates_demo_and_real_mode_names_the_command(tmp_path, monkeypatch, capsys):
+def test_locate_only_chooses_and_prepare_makes_the_demo(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
     monkeypatch.setattr(
         demo,
         "SIZES",
         {"quick": {"gtzan_per_class": 1, "mtat_per_folder": 1}, "full": demo.SIZES["full"]},
     )
+    real, quick = config.run_parameters(dataset="real"), config.run_parameters(quick=True)
     with pytest.raises(FileNotFoundError, match="bash download_datasets.sh magnatagatune"):
-        datasets.locate("magnatagatune", mode="real")
-    path, source = datasets.locate("gtzan_music_speech", mode="auto", quick=True)
+        datasets.locate("magnatagatune", real)
+    with pytest.raises(
+        FileNotFoundError, match=r"demo.prepare\(\['gtzan_music_speech'\], PARAMS\)"
+    ):
+        datasets.locate("gtzan_music_speech", quick)
+    assert not list(tmp_path.iterdir()), "locate only chooses: it wrote nothing"
+    assert demo.prepare(["gtzan_music_speech"], quick) == ["gtzan_music_speech"]
+    assert "generating the quick demo copy" in capsys.readouterr().out
+    path, source = datasets.locate("gtzan_music_speech", quick)
     assert source == "demo" and path == tmp_path / "demo-quick" / "gtzan_music_speech"
-    assert "generating the quick demo" in capsys.readouterr().out
     assert datasets.load_gtzan_music_speech(path).shape == (2, 3)
-    datasets.locate("gtzan_music_speech", mode="demo", quick=True)
-    assert "generating" not in capsys.readouterr().out  # second time: already there
+    assert demo.prepare(["gtzan_music_speech"], quick) == []  # second time: already there
+    assert "generating" not in capsys.readouterr().out
+    assert demo.prepare(["magnatagatune"], real) == [], "a run asking for real data gets none"
     assert datasets.demo_path("magnatagatune") == tmp_path / "demo" / "magnatagatune"
     row = {r["dataset"]: r for r in datasets.status()}["gtzan_music_speech"]
     assert row["demo_quick"] and not row["demo"] and not row["real"]
@@ -324,12 +332,13 @@ def test_example_clip_falls_back_to_a_distinct_demo_clip_of_the_right_kind(
     monkeypatch.setenv("MUSICDL_QUICK", "1")
     monkeypatch.setenv("LIBROSA_DATA_DIR", str(tmp_path / "no-recordings"))
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # skip the probe: librosa.ex runs
-    monkeypatch.setitem(datasets._NETWORK, "failed", None)  # a fresh session
+    monkeypatch.setitem(examples._NETWORK, "failed", None)  # a fresh session
     monkeypatch.setattr(librosa, "ex", offline)
     genres = demo.music_genres(quick_gtzan / "gtzan_music_speech")
     assert len(genres) == demo.SIZES["quick"]["gtzan_per_class"]
 
-    clips = {name: datasets.example_clip(name) for name in datasets.LIBROSA_EXAMPLES}
+    params = config.run_parameters()
+    clips = {name: examples.example_clip(name, params) for name in examples.LIBROSA_EXAMPLES}
     assert calls == ["trumpet"], "librosa.ex must be tried once per session, then never again"
     assert not any(clip.recording for clip in clips.values())
     music = [c.path for c in clips.values() if c.path.parent.name == "music_wav"]
@@ -340,11 +349,11 @@ def test_example_clip_falls_back_to_a_distinct_demo_clip_of_the_right_kind(
     assert genres[clips["choice"].path.name] == "electronic"
     for name, clip in clips.items():
         assert "stand-in" in clip.title and clip.path.name in clip.title
-        assert datasets.recording_title(name) not in clip.title
-        assert datasets.example_audio(name) == clip.path
+        assert examples.recording_title(name) not in clip.title
+        assert examples.example_audio(name, params) == clip.path
     assert "unavailable (download failed: ConnectionError)" in capsys.readouterr().out
     with pytest.raises(ValueError, match="Unknown example"):
-        datasets.example_clip("no-such-example")
+        examples.example_clip("no-such-example", params)
 
 
 # ---------------------------------------------------------------- bad files named (issue 14)
@@ -396,7 +405,7 @@ def test_read_only_data_folder_says_to_set_musicdl_data(monkeypatch):
     # /proc refuses new folders even to root: a data folder nobody can write into
     monkeypatch.setenv("MUSICDL_DATA", "/proc/musicdl-data")
     with pytest.raises(OSError, match="set MUSICDL_DATA to a writable folder") as info:
-        datasets.locate("gtzan_music_speech", mode="demo", quick=True)
+        demo.prepare(["gtzan_music_speech"], config.run_parameters(quick=True, dataset="demo"))
     assert "/proc/musicdl-data" in str(info.value)
 
 
@@ -411,7 +420,7 @@ def test_example_clip_finds_cached_recordings_without_the_network(
     monkeypatch.setenv("LIBROSA_DATA_DIR", str(shared_data / "librosa" / "audio"))
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
     monkeypatch.setattr(librosa, "ex", no_network)
-    clip = datasets.example_clip("brahms")
+    clip = examples.example_clip("brahms", config.run_parameters())
     assert clip.recording and clip.title == "Brahms - Hungarian Dance #5"
     assert clip.path.parent == shared_data / "librosa" / "audio"
     assert audio.duration(clip.path) > 40  # the 46 s recording, not a 30 s demo clip
@@ -541,8 +550,8 @@ def test_gtzan_genre_missing_data_names_the_command(tmp_path, monkeypatch):
         datasets.load_gtzan_genre(tmp_path)
     for mode in ("auto", "real", "demo"):
         with pytest.raises(FileNotFoundError, match="bash download_datasets.sh gtzan_genre"):
-            datasets.locate("gtzan_genre", mode=mode)
-    assert not datasets.has_gtzan_genre(mode="auto")
+            datasets.locate("gtzan_genre", config.run_parameters(dataset=mode))
+    assert not datasets.has_gtzan_genre(config.run_parameters(dataset="auto"))
     assert not list(tmp_path.iterdir()), "no demo was generated for it"
     (tmp_path / "gtzan_genre" / "genres" / "blues").mkdir(parents=True)  # no clip in it
     with pytest.raises(FileNotFoundError, match="No readable .wav clips.*gtzan_genre"):
@@ -556,12 +565,12 @@ def test_status_and_locate_with_and_without_gtzan_genre(genre_tree, monkeypatch)
     row = {r["dataset"]: r for r in datasets.status()}["gtzan_genre"]
     assert row["optional"] and row["real"] and not row["demo"] and not row["demo_quick"]
     assert row["fetch"] == "bash download_datasets.sh gtzan_genre"
-    assert datasets.locate("gtzan_genre") == (genre_tree, "real")
-    assert datasets.has_gtzan_genre() and not datasets.has_gtzan_genre(mode="demo")
-    monkeypatch.setenv("MUSICDL_DATASET", "demo")  # a run on demo data only: leave it alone
-    assert not datasets.has_gtzan_genre()
+    auto, demo_only = config.run_parameters(), config.run_parameters(dataset="demo")
+    assert datasets.locate("gtzan_genre", auto) == (genre_tree, "real")
+    assert datasets.has_gtzan_genre(auto) and not datasets.has_gtzan_genre(demo_only)
+    # a run on demo data only leaves it alone
     with pytest.raises(FileNotFoundError, match="has no demo copy"):
-        datasets.locate("gtzan_genre")
+        datasets.locate("gtzan_genre", demo_only)
     # the datasets with a demo, which `download_datasets.sh all` fetches, are the others
     assert layouts.CORE_DATASETS == ("gtzan_music_speech", "magnatagatune")
     with pytest.raises(ValueError, match="gtzan_genre is an optional dataset and has no demo"):

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from utils import config, datasets, demo, layouts
+from utils import config, datasets, demo, layouts, vocabulary
 
 
 def _tree_hash(root: Path) -> str:
@@ -166,13 +166,13 @@ def test_tags_follow_the_recipe_with_noise(quick_demo):
     assert tags["vocal"].sum() > 0 and tags["vocals"].sum() > 0
     assert tags[["no vocal", "no vocals", "no voice"]].gt(0).sum().gt(0).all()
     # vocal and instrumental groups are both well represented once the XOR is applied
-    vi = datasets.single_label(
-        df, {"vocal": datasets.VOCAL_TAGS, "instrumental": datasets.INSTRUMENTAL_TAGS}
+    vi = vocabulary.single_label(
+        df, {"vocal": vocabulary.VOCAL_TAGS, "instrumental": vocabulary.INSTRUMENTAL_TAGS}
     )
     counts = vi.value_counts()
     assert counts["vocal"] >= 0.15 * len(df) and counts["instrumental"] >= 0.15 * len(df)
     # most genres of the genre group occur as single labels
-    genres = datasets.single_label(df, datasets.GENRES).dropna()
+    genres = vocabulary.single_label(df, vocabulary.GENRES).dropna()
     assert genres.nunique() >= 8
     # a tag that a recipe implies co-occurs with its genre far above chance
     techno = df["techno"] == 1

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from utils import config, datasets, download, layouts
+from utils import catalog, config, datasets, download, layouts
 
 SCRIPT = config.repo_root() / "download_datasets.sh"
 pytestmark = pytest.mark.skipif(
@@ -502,8 +502,8 @@ def test_free_space_counts_what_is_already_downloaded(server, tmp_path, monkeypa
     data = _gtzan_archive()
     src = tmp_path / "sources.json"
     src.write_text(json.dumps(_gtzan_sources(server, data)))
-    monkeypatch.setenv(download.SOURCES_ENV, str(src))
-    dl = download.downloads_dir("gtzan_music_speech")
+    monkeypatch.setenv(catalog.SOURCES_ENV, str(src))
+    dl = catalog.downloads_dir("gtzan_music_speech")
     dl.mkdir(parents=True)
     before = subprocess.run(
         [sys.executable, "-m", "utils.download", "--need-bytes", "gtzan_music_speech"],
@@ -957,7 +957,7 @@ def test_list_names_gtzan_genre_as_optional_with_its_sources(tmp_path):
 def test_offer_gives_a_command_that_works_from_the_notebooks_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path / "no-data"))
     notebooks = config.repo_root() / "notebooks"
-    lines = download.offer(["gtzan_music_speech", "magnatagatune"], cwd=notebooks)
+    lines = catalog.offer(["gtzan_music_speech", "magnatagatune"], cwd=notebooks)
     commands = [line.split("  ")[-1] for line in lines if "!bash" in line]
     assert commands == [
         "!bash ../download_datasets.sh gtzan_music_speech",
@@ -965,9 +965,9 @@ def test_offer_gives_a_command_that_works_from_the_notebooks_folder(tmp_path, mo
     ]
     assert (notebooks / "../download_datasets.sh").is_file()
     assert any("demo" in line and "188 tags" in line for line in lines)
-    assert download.offer([], cwd=notebooks) == []
+    assert catalog.offer([], cwd=notebooks) == []
     # every dataset a notebook may declare has an offer; an optional one is skipped, not demoed
     for name in layouts.DATASETS:
-        assert download.offer([name], cwd=notebooks)
-    optional = download.offer(["gtzan_genre"], cwd=notebooks)
+        assert catalog.offer([name], cwd=notebooks)
+    optional = catalog.offer(["gtzan_genre"], cwd=notebooks)
     assert "skipped" in optional[0] and optional[1].endswith("download_datasets.sh gtzan_genre")

@@ -1,4 +1,4 @@
-"""Committed notebooks are clean and follow STYLE.md: no outputs, python3 kernel, one
+"""Committed notebooks are clean and follow CONTRIBUTING.md ("Style"): no outputs, python3 kernel, one
 ``parameters`` cell, a title cell with its own Colab badge, short code cells, and
 navigation links that resolve. The README lists every notebook."""
 
@@ -118,7 +118,8 @@ def test_each_code_cell_is_introduced_by_a_sentence_ending_in_a_colon(path):
         and (cells[i - 1].cell_type != "markdown" or not cells[i - 1].source.rstrip().endswith(":"))
     ]
     assert not bare, (
-        f"code cells {bare} lack a markdown sentence ending in ':' just before them (STYLE.md, item 3)"
+        f"code cells {bare} lack a markdown sentence ending in ':' just before them "
+        "(CONTRIBUTING.md, 'Style')"
     )
 
 
@@ -197,14 +198,27 @@ def test_the_slide_rules():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_parameters_are_read_once(path):
+def test_parameters_cell_holds_raw_values_and_params_follow_from_it(path):
+    # Papermill and the runner inject values after the parameters cell: the cell may hold
+    # only values (nothing derived from another parameter), and the cell after the next
+    # builds PARAMS from QUICK and DATASET, once.
     nb = _read(path)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    assert cell.source.startswith("PARAMS = config.run_parameters()"), (
-        "the parameters cell starts with PARAMS = config.run_parameters()"
+    index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    cell = nb.cells[index]
+    assert cell.source.startswith("QUICK = config.env_quick()\nDATASET = config.env_dataset()") or (
+        cell.source.splitlines()[0].startswith("QUICK = config.env_quick()")
+        and cell.source.splitlines()[1].startswith("DATASET = config.env_dataset()")
+    ), "the parameters cell starts with QUICK = config.env_quick() and DATASET = ..."
+    assert not re.search(r"\b(QUICK|DATASET|PARAMS)\b", "\n".join(cell.source.splitlines()[2:])), (
+        "the parameters cell holds raw values only: derive from QUICK in the next code cell"
     )
+    derived = next(c for c in nb.cells[index + 1 :] if c.cell_type == "code")
+    assert derived.source.startswith(
+        "PARAMS = config.run_parameters(quick=QUICK, dataset=DATASET)"
+    ), "the code cell after the parameters cell builds PARAMS from them"
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert code.count("config.run_parameters(") == 1, "read the run parameters once, as PARAMS"
+    assert code.count("config.run_parameters(") == 1, "build the run parameters once, as PARAMS"
+    assert "env_quick" not in code.replace(cell.source, ""), "read the environment only there"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -258,7 +272,7 @@ def test_constraints_pin_every_requirement_within_its_range():
 def test_exercises_have_numbered_prompts_each_with_a_hidden_solution(path):
     text = "\n".join(c.source for c in _read(path).cells if c.cell_type == "markdown")
     section = re.search(r"^## Exercises\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-    assert section, "the notebook needs an '## Exercises' section (STYLE.md, item 7)"
+    assert section, "the notebook needs an '## Exercises' section (CONTRIBUTING.md, 'Style')"
     body = section.group(1)
     prompts = re.findall(r"^(\d+)\. \*[^*]", body, re.M)
     solutions = body.count("<details><summary>Solution</summary>")
@@ -266,3 +280,59 @@ def test_exercises_have_numbered_prompts_each_with_a_hidden_solution(path):
     assert [int(n) for n in prompts] == list(range(1, len(prompts) + 1)), f"numbering: {prompts}"
     assert solutions == len(prompts), f"{len(prompts)} prompts but {solutions} hidden solutions"
     assert body.count("<details>") == body.count("</details>"), "an unclosed <details> block"
+
+
+def test_maintainer_docs_live_in_the_repository():
+    # The tests and docs cite CONTRIBUTING.md; no file of the project points outside it.
+    root = config.repo_root()
+    assert (root / "CONTRIBUTING.md").is_file()
+    for path in [*root.glob("tests/*.py"), *root.glob("utils/*.py"), root / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        for name in ("DESIGN" + ".md", "STYLE" + ".md"):
+            assert name not in text, f"{path.name} cites {name}, which is not in the repository"
+
+
+def test_constraints_floors_pin_the_floors_of_requirements():
+    # make test-floors installs constraints-floors.txt: each line must be its requirement's floor
+    root = config.repo_root()
+
+    def entries(name, op):
+        out = {}
+        for line in (root / name).read_text(encoding="utf-8").splitlines():
+            line = line.split("#")[0].strip()
+            if line:
+                package, version = re.split(op, line)[:2]
+                out[package.strip().lower()] = version.strip().removesuffix(".*")
+        return out
+
+    floors = entries("requirements.txt", r">=|,")
+    pinned = entries("constraints-floors.txt", r"==")
+    assert pinned == floors
+
+
+def test_github_workflows_run_the_ci_script():
+    # .ci/run is the one definition of CI: the workflow runs it, with each of its jobs.
+    import yaml
+
+    folder = config.repo_root() / ".github" / "workflows"
+    ci = yaml.safe_load((folder / "ci.yml").read_text(encoding="utf-8"))
+    runs = [s.get("run", "") for job in ci["jobs"].values() for s in job["steps"]]
+    assert "bash .ci/run test" in runs and "bash .ci/run floors" in runs
+    site = yaml.safe_load((folder / "site.yml").read_text(encoding="utf-8"))
+    steps = [s.get("run", s.get("uses", "")) for j in site["jobs"].values() for s in j["steps"]]
+    assert "make demo" in steps and "make site" in steps
+    assert any(s.startswith("actions/deploy-pages@") for s in steps)
+    script = (config.repo_root() / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test\n" in script and "make test-floors" in script
+
+
+def test_no_doctest_is_skipped():
+    # An example either runs as a doctest (on small inputs) or is a plain example (a literal
+    # block without prompts): a skipped doctest is a test that cannot fail.
+    skipped = [
+        f"{p.name}:{i}"
+        for p in sorted((config.repo_root() / "utils").glob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "doctest: +" + "SKIP" in line
+    ]
+    assert not skipped, f"doctests marked +SKIP: {skipped}"

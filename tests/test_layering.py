@@ -1,6 +1,7 @@
 """The imports of ``utils`` run one way: no cycle, and the leaf modules import only ``config``.
 
-See DESIGN.md ("Imports run one way") and the module table in the README.
+The layers and what each module may import are in CONTRIBUTING.md ("Architecture"); a
+failure here names the rule it breaks there.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ PACKAGE = config.repo_root() / "utils"
 MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
 
 #: Modules that may import nothing of ``utils`` but ``config``.
-LEAVES = ("audio", "layers", "layouts", "psychoacoustics", "synth")
+LEAVES = ("audio", "files", "layers", "layouts", "psychoacoustics", "synth")
 #: Modules each module must never import (the lower layer must not know the upper one).
 FORBIDDEN = {
     "demo": {"datasets", "features", "download", "models", "runner", "evaluation", "plots"},
-    "datasets": {"features", "models", "runner", "plots", "download", "similarity"},
+    # the loaders choose and read data: they never make it (demo) nor fetch it (download)
+    "datasets": {"demo", "features", "models", "runner", "plots", "download", "similarity"},
+    "vocabulary": set(MODULES) - {"layouts", "config"},
     "features": {"datasets", "models", "runner", "plots", "download", "demo", "similarity"},
     # a task module of NumPy functions: it knows no model builder, no pipeline, no notebook
     "similarity": {"models", "pipelines", "runner", "plots", "publish", "tag", "download", "demo"},
@@ -80,14 +83,17 @@ def test_no_import_cycle():
 @pytest.mark.parametrize("module", LEAVES)
 def test_leaf_modules_import_only_config(module):
     assert GRAPH[module] <= {"config"}, (
-        f"utils.{module} imports {sorted(GRAPH[module] - {'config'})}"
+        f"utils.{module} imports {sorted(GRAPH[module] - {'config'})}; a leaf module imports only "
+        'config (CONTRIBUTING.md, "Architecture")'
     )
 
 
 @pytest.mark.parametrize("module", sorted(FORBIDDEN))
 def test_lower_layers_do_not_import_upper_ones(module):
     bad = GRAPH[module] & FORBIDDEN[module]
-    assert not bad, f"utils.{module} must not import {sorted(bad)}"
+    assert not bad, (
+        f'utils.{module} must not import {sorted(bad)}: see CONTRIBUTING.md, "Architecture"'
+    )
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -115,3 +121,21 @@ def test_the_checker_sees_a_cycle(tmp_path, monkeypatch):
     monkeypatch.setitem(GRAPH, "datasets", {"audio"})
     with pytest.raises(pytest.fail.Exception, match="import cycle"):
         test_no_import_cycle()
+
+
+def test_the_package_map_names_every_module():
+    # utils/__init__.py's docstring is the map a new maintainer reads first: it must be whole.
+    import utils
+
+    listed = {line.split()[0] for line in utils.__doc__.splitlines() if line[:1].isalpha()}
+    missing = sorted(set(MODULES) - listed)
+    assert not missing, (
+        f"utils/__init__.py's map lacks: {missing} (CONTRIBUTING.md, 'Architecture')"
+    )
+
+
+def test_contributing_names_every_module_in_its_layer_table():
+    text = (config.repo_root() / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    table = text[text.index("| layer | modules |") : text.index("The rules the test checks")]
+    missing = sorted(m for m in MODULES if f"`{m}`" not in table)
+    assert not missing, f"CONTRIBUTING.md's layer table lacks: {missing}"

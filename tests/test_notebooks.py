@@ -258,7 +258,7 @@ def test_notebook_01_without_the_recordings_names_only_what_played(
 ):
     import nbformat
 
-    from utils import datasets
+    from utils import examples
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "demo-quick").symlink_to(quick_gtzan, target_is_directory=True)
@@ -275,8 +275,60 @@ def test_notebook_01_without_the_recordings_names_only_what_played(
 
     text = _printed_text(nbformat.read(run.output, as_version=4))
     assert "stands in for it" in text, "the notebook must say that stand-ins play"
-    for name in datasets.LIBROSA_EXAMPLES:
-        for part in datasets.recording_title(name).split(" - "):
+    for name in examples.LIBROSA_EXAMPLES:
+        for part in examples.recording_title(name).split(" - "):
             assert part not in text, f"printed {part!r} although {name!r} did not play"
     results = json.loads((config.results_dir(quick=True) / f"{path.stem}.json").read_text())
     assert results["metrics"]["librosa_recordings"] == 0.0
+
+
+def _params_probe(edit_quick: bool):
+    """Notebook 02's cells up to the one that builds PARAMS, then a cell that locates its
+    data and writes a results file as every notebook does; the parameters cell edited to
+    ``QUICK = True`` when ``edit_quick``."""
+    import nbformat
+
+    nb = nbformat.read(config.repo_root() / "notebooks" / "02_deep_learning_basics.ipynb", 4)
+    index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    derived = next(i for i in range(index + 1, len(nb.cells)) if nb.cells[i].cell_type == "code")
+    nb.cells = nb.cells[: derived + 1]
+    if edit_quick:
+        cell = nb.cells[index]
+        assert cell.source.startswith("QUICK = config.env_quick()")
+        cell.source = "QUICK = True" + cell.source[len("QUICK = config.env_quick()") :]
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            'root, source = datasets.locate("gtzan_music_speech", PARAMS)\n'
+            'results.save_results("99_params_probe", dataset="gtzan_music_speech", '
+            "source=source, quick=PARAMS.quick, metrics={}, seconds=0)\n"
+            "print('ROOT', root)"
+        )
+    )
+    return nb
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("how", ["edited cell", "injected after the cell"])
+def test_the_parameters_cell_is_what_runs(how, quick_gtzan, tmp_path, monkeypatch):
+    # Quick mode set in the notebook itself, with MUSICDL_QUICK=0 in the environment, must
+    # read the quick demo and write quick results; so must a value injected after the cell
+    # (as papermill -p QUICK True and the runner do).
+    from nbclient import NotebookClient
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "demo-quick").symlink_to(quick_gtzan, target_is_directory=True)
+    results = tmp_path / "results"
+    env = dict(os.environ, MUSICDL_DATA=str(tmp_path / "data"), MUSICDL_RESULTS=str(results))
+    env.update(MUSICDL_QUICK="0", MUSICDL_DATASET="demo", MUSICDL_HEADLESS="1")
+    nb = _params_probe(edit_quick=how == "edited cell")
+    if how != "edited cell":
+        runner.inject_parameters(nb, config.run_parameters(quick=True, dataset="demo"))
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": "notebooks"}}
+    ).execute(env=env, cwd=str(config.repo_root() / "notebooks"))
+    printed = _printed_text(nb)
+    assert f"ROOT {tmp_path / 'data' / 'demo-quick' / 'gtzan_music_speech'}" in printed
+    assert "mode=quick, dataset=demo" in printed
+    assert (results / "quick" / "99_params_probe.json").is_file()
+    assert not (results / "99_params_probe.json").exists(), "a quick run wrote full results"
+    assert not (tmp_path / "data" / "demo").exists(), "the full demo was made for a quick run"

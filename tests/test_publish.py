@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from utils import config, evaluation, publish
+from utils import config, publish
+from utils import results as results_files
 
 
 @pytest.fixture()
 def results(tmp_path, monkeypatch):
     monkeypatch.setenv("MUSICDL_RESULTS", str(tmp_path / "results"))
-    evaluation.save_results(
+    results_files.save_results(
         "03_cnn_music_speech",
         dataset="gtzan_music_speech",
         source="demo",
@@ -19,7 +20,7 @@ def results(tmp_path, monkeypatch):
         metrics={"clip_accuracy": 0.96875, "segments": 1920},
         seconds=225.4,
     )
-    evaluation.save_results(
+    results_files.save_results(
         "07_music_auto_tagging",
         dataset="magnatagatune",
         source="real",
@@ -57,7 +58,7 @@ def test_our_numbers_stand_beside_the_published_ones(results):
 
 
 def test_a_baseline_stands_beside_our_number_where_the_notebook_measured_one(results):
-    evaluation.save_results(
+    results_files.save_results(
         "06_mood_detection",
         dataset="magnatagatune",
         source="demo",

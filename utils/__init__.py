@@ -4,24 +4,41 @@ Notebooks import modules, never copy their code::
 
     from utils import config, datasets, audio, features, models, evaluation, plots
 
-Modules
--------
-config      run parameters (quick mode, dataset choice), seeds, repository paths
-datasets    where data lives, which datasets are present, dataset loaders
-download    download sources and installing the real datasets (download_datasets.sh)
-demo        offline demo datasets in the real layouts
-audio       loading, segmenting, spectrograms, MFCC, psychoacoustic features
+What notebooks use
+------------------
+config      run parameters (``run_parameters``: quick mode, dataset choice), seeds, data and
+            results folders, package checks
+layouts     where each dataset's files live, real and demo; format facts (rates, the 188 tags)
+datasets    which copy of a dataset a run uses (``locate``), the loaders, the MTAT splits
+vocabulary  MTAT's tag groups (vocal, instrumental, genres, moods, synonyms) and labels from them
+examples    librosa's example recordings, with demo clips standing in offline
+audio       loading, segmenting, spectrograms, mel, log-mel, MFCC
+psychoacoustics  Bark, phon, sone, sonogram, rhythm patterns, SSD, rhythm histogram
 features    feature extraction over many files with a cache and a progress bar
 layers      custom Keras layers (registered for saving)
 models      Keras model builders (Siamese twins included) and device set-up
 pipelines   tf.data input pipelines from audio files
-tag         tagging audio files with a trained model (``python -m utils.tag``)
 similarity  distances, retrieval metrics, pairs and triplets, Siamese losses (notebooks 08-10)
-evaluation  metrics and the results files
+evaluation  metrics, clip-level aggregation, cross-validation by clip
+results     the results files: each notebook's metrics and lessons
 plots       waveform, spectrogram, training history and other figures
+musicnn     the pretrained musicnn taggers ported to Keras 3: weights, input, tags, embeddings
+collection  your own collection: a folder per class, as the clip table of the other loaders
+transfer    transfer learning: probes on embeddings cross-validated by clip, bootstrap intervals
+tag         tagging audio files with a trained or pretrained model (``python -m utils.tag``)
+
+The machinery (``make``, the runner, CI)
+---------------------------------------
+demo        offline demo datasets in the real layouts (``prepare`` makes a missing copy)
+synth       the demo's sounds: instruments, drums, sung vowels, speech-like signals
+files       reporting unreadable files, reading tab-separated tables (a leaf)
+catalog     what can be downloaded: sources, sizes, checksums, the plan of a download
+download    checking and installing downloaded datasets (``download_datasets.sh``)
 runner      executes notebooks headless (``python -m utils.runner``); notebooks' setup cells,
             Colab badges and slide types (``--sync-setup``)
 publish     the results tables, slides and the static site (``python -m utils.publish``)
+
+The layers and what each module may import: CONTRIBUTING.md, "Architecture".
 """
 
 __version__ = "0.1.0"

@@ -16,18 +16,20 @@ notebook treats the collection like any dataset. A notebook is pointed at one wi
 
 Example
 -------
->>> from utils import collection
->>> df = collection.load_folder("~/my_music")  # doctest: +SKIP
->>> df.label.value_counts()  # doctest: +SKIP
-jazz      12
-techno     9
+::
+
+    from utils import collection
+    df = collection.load_folder("~/my_music")
+    df.label.value_counts()
+    # jazz      12
+    # techno     9
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from . import audio, config, datasets
+from . import audio, config, files
 
 __all__ = ["AUDIO_SUFFIXES", "FOLDER_PREFIX", "folder_of", "load_folder"]
 
@@ -101,9 +103,11 @@ def load_folder(root, *, min_duration: float = 1.0, min_classes: int = 2):
 
     Example
     -------
-    >>> df = load_folder("my_music")  # doctest: +SKIP
-    >>> sorted(df.columns)  # doctest: +SKIP
-    ['duration', 'label', 'path']
+    ::
+
+        df = load_folder("my_music")
+        sorted(df.columns)
+        # ['duration', 'label', 'path']
     """
     import pandas as pd
 
@@ -117,24 +121,24 @@ def load_folder(root, *, min_duration: float = 1.0, min_classes: int = 2):
     classes = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
     rows, skipped = [], []
     for folder in classes:
-        files = sorted(
+        found = sorted(
             p
             for p in folder.rglob("*")
             if p.suffix.lower() in AUDIO_SUFFIXES
             and p.is_file()
             and not any(part.startswith(".") for part in p.relative_to(folder).parts)
         )
-        for p in files:
+        for p in found:
             try:
                 seconds = audio.duration(p)
             except Exception as err:  # libsndfile raises several types for bad files
-                skipped.append(f"{p} ({datasets.reason(err)})")
+                skipped.append(f"{p} ({files.reason(err)})")
                 continue
             if seconds < min_duration:
                 skipped.append(f"{p} ({seconds:.2f} s, shorter than {min_duration:g} s)")
                 continue
             rows.append((str(p), folder.name, float(seconds)))
-    datasets.warn_files(f"files of {root} could not be read and were skipped", skipped)
+    files.warn_files(f"files of {root} could not be read and were skipped", skipped)
     if not rows:
         found = ", ".join(d.name for d in classes[:10]) or "no sub-folders"
         raise FileNotFoundError(

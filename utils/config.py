@@ -1,10 +1,13 @@
 """Run parameters, seeds and repository paths.
 
-Every notebook reads its parameters through :func:`run_parameters`, so that
-papermill, nbclient, Colab and a plain ``jupyter lab`` all behave the same way.
+A notebook's ``parameters`` cell holds its raw run parameters (``QUICK``, ``DATASET``),
+read from the environment by :func:`env_quick` and :func:`env_dataset`; the cell after it
+builds ``PARAMS = config.run_parameters(quick=QUICK, dataset=DATASET)`` and passes it to
+every ``utils`` call that depends on it. Editing the cell, injecting values after it
+(papermill ``-p``, the runner) and setting the variables below all mean the same run.
 
-Environment variables
----------------------
+Environment variables (read only by the parameters cell, the runner and the command lines)
+-----------------------------------------------------------------------------------------
 MUSICDL_QUICK    ``1`` runs a small subset with few epochs (about a minute per notebook).
 MUSICDL_DATASET  ``auto`` (real data if present, else demo), ``real`` or ``demo``; or
                  ``folder:/path/to/my_music``, a collection of your own with a folder
@@ -35,6 +38,8 @@ __all__ = [
     "RunParameters",
     "SEED",
     "data_dir",
+    "env_dataset",
+    "env_quick",
     "headless",
     "missing_requirements",
     "package_report",
@@ -47,7 +52,7 @@ __all__ = [
 
 #: Accepted values of ``$MUSICDL_DATASET``.
 DATASET_MODES = ("auto", "real", "demo")
-#: ``$MUSICDL_DATASET`` may also be this prefix and a folder (:mod:`utils.collection`).
+#: A dataset choice may also be this prefix and a folder (:mod:`utils.collection`).
 FOLDER_PREFIX = "folder:"
 
 #: The seed every notebook uses unless told otherwise.
@@ -111,7 +116,13 @@ def results_dir(*, quick: bool = False) -> Path:
 
 @dataclass(frozen=True)
 class RunParameters:
-    """What a notebook run is asked to do.
+    """What a notebook run is asked to do: the values of its ``parameters`` cell.
+
+    A notebook builds one from its parameters cell (``config.run_parameters(quick=QUICK,
+    dataset=DATASET)``) and hands it to every ``utils`` call whose result depends on it
+    (:func:`utils.datasets.locate`, :func:`utils.demo.prepare`, ...): no function below the
+    notebook reads the environment for these again. Where the data folder is
+    (``$MUSICDL_DATA``) is a setting of the installation, not of a run: :func:`data_dir`.
 
     Attributes
     ----------
@@ -119,17 +130,14 @@ class RunParameters:
         Small subset, few epochs, small models.
     dataset : str
         ``"auto"``, ``"real"`` or ``"demo"``.
-    data_dir : pathlib.Path
-        Where datasets live.
     """
 
     quick: bool
     dataset: str
-    data_dir: Path
 
     def __str__(self) -> str:
         mode = "quick" if self.quick else "full"
-        return f"mode={mode}, dataset={self.dataset}, data_dir={self.data_dir}"
+        return f"mode={mode}, dataset={self.dataset}, data folder={data_dir()}"
 
 
 def _parse_bool(name: str, value: str) -> bool:
@@ -141,45 +149,82 @@ def _parse_bool(name: str, value: str) -> bool:
     raise ValueError(f"${name} must be 0 or 1, found {value!r}. Example: {name}=1 make demo")
 
 
-def run_parameters(*, quick=None, dataset=None, data_dir=None) -> RunParameters:
-    """Read the run parameters from the environment; arguments override it.
+def run_parameters(*, quick=None, dataset=None) -> RunParameters:
+    """The run parameters: the arguments given, the environment for those left out.
+
+    A notebook's parameters cell reads the environment (``QUICK = config.env_quick()``), so
+    that the runner, CI and papermill can set it; the cell after it calls this with the
+    cell's values, so that an edited cell is what runs.
 
     Parameters
     ----------
     quick : bool, optional
-        Overrides ``$MUSICDL_QUICK``.
+        Quick mode; ``None`` reads ``$MUSICDL_QUICK`` (:func:`env_quick`).
     dataset : {"auto", "real", "demo"} or str, optional
-        Overrides ``$MUSICDL_DATASET``; ``"folder:/path"`` names a collection of your own
-        (:func:`utils.collection.load_folder`), kept as given.
-    data_dir : str or pathlib.Path, optional
-        Overrides ``$MUSICDL_DATA``.
+        Which copy of each dataset; ``None`` reads ``$MUSICDL_DATASET`` (:func:`env_dataset`).
+        ``"folder:/path"`` names a collection of your own (:mod:`utils.collection`), kept
+        as given.
 
     Returns
     -------
     RunParameters
 
+    Raises
+    ------
+    ValueError
+        For a ``dataset`` that is not one of :data:`DATASET_MODES`, or a ``quick`` that is
+        not a boolean.
+
     Example
     -------
-    >>> run_parameters(quick=True, dataset="demo").quick
+    >>> run_parameters(quick=True, dataset="demo")
+    RunParameters(quick=True, dataset='demo')
+    """
+    quick = env_quick() if quick is None else quick
+    if not isinstance(quick, (bool, int)) or quick not in (0, 1):
+        raise ValueError(f"quick must be True or False, found {quick!r}")
+    dataset = env_dataset() if dataset is None else _dataset_choice(dataset)
+    if dataset not in DATASET_MODES and not dataset.startswith(FOLDER_PREFIX):
+        raise ValueError(
+            f"dataset must be one of {', '.join(DATASET_MODES)} or {FOLDER_PREFIX}/path, found "
+            f"{dataset!r}. Set it in "
+            f"the notebook's parameters cell (DATASET = 'auto') or as MUSICDL_DATASET=auto."
+        )
+    return RunParameters(quick=bool(quick), dataset=dataset)
+
+
+def env_quick() -> bool:
+    """``$MUSICDL_QUICK`` as a boolean (default off): what a parameters cell starts from.
+
+    Example
+    -------
+    >>> isinstance(env_quick(), bool)
     True
     """
-    if quick is None:
-        quick = _parse_bool("MUSICDL_QUICK", os.environ.get("MUSICDL_QUICK", "0"))
-    if dataset is None:
-        dataset = os.environ.get("MUSICDL_DATASET", "auto").strip() or "auto"
-    if not dataset.startswith(FOLDER_PREFIX):  # a folder's path keeps its case
-        dataset = dataset.lower()
+    return _parse_bool("MUSICDL_QUICK", os.environ.get("MUSICDL_QUICK", "0"))
+
+
+def _dataset_choice(value) -> str:
+    """A dataset choice, stripped; lower case except a folder's path."""
+    value = str(value).strip()
+    return value if value.startswith(FOLDER_PREFIX) else value.lower()
+
+
+def env_dataset() -> str:
+    """``$MUSICDL_DATASET`` (default ``"auto"``): what a parameters cell starts from.
+
+    Raises
+    ------
+    ValueError
+        When the variable is not one of :data:`DATASET_MODES` or ``folder:/path``.
+    """
+    dataset = _dataset_choice(os.environ.get("MUSICDL_DATASET", "auto")) or "auto"
     if dataset not in DATASET_MODES and not dataset.startswith(FOLDER_PREFIX):
         raise ValueError(
             f"MUSICDL_DATASET must be one of {', '.join(DATASET_MODES)} or "
             f"{FOLDER_PREFIX}/path/to/my_music, found {dataset!r}."
         )
-    folder = (
-        _folder_from_env("MUSICDL_DATA", "data")
-        if data_dir is None
-        else Path(data_dir).expanduser().resolve()
-    )
-    return RunParameters(quick=bool(quick), dataset=dataset, data_dir=folder)
+    return dataset
 
 
 @contextlib.contextmanager

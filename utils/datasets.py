@@ -1,9 +1,10 @@
-"""Which copy of a dataset to use, the dataset loaders, and the tag groups.
+"""Which copy of a dataset to use, and the dataset loaders.
 
 Real datasets sit in the data folder (:func:`utils.config.data_dir`); the offline demo
 datasets (:mod:`utils.demo`) sit in ``demo/`` and ``demo-quick/`` inside it, in exactly
 the same layouts (:mod:`utils.layouts`), so every loader here reads real and demo data
-alike. :func:`locate` chooses between them and generates the demo on first use.
+alike. :func:`locate` chooses between them from a notebook's run parameters; it never
+generates anything (:func:`utils.demo.prepare` makes a missing demo copy, visibly).
 
 Datasets
 --------
@@ -13,11 +14,8 @@ GTZAN Music/Speech
 MagnaTagATune (MTAT)
     ``magnatagatune/{annotations_final.csv,clip_info_final.csv,mp3/0..f/*.mp3}``: 25,863
     clips of about 29 s, 16 kHz mono mp3, 188 binary tags. Load with
-    :func:`load_magnatagatune`, split with :func:`split_top50`, label with
-    :func:`single_label` (one class per clip) or :func:`group_tags` (several), with the
-    tag groups :data:`VOCAL_TAGS`, :data:`INSTRUMENTAL_TAGS`, :data:`GENRES`, :data:`MOODS`
-    and :data:`TOP50_TAGS`; :data:`TAG_SYNONYMS` and :func:`merge_synonyms` handle the
-    tags that are spelled several ways.
+    :func:`load_magnatagatune`, split with :func:`split_top50`; label clips with the tag
+    groups of :mod:`utils.vocabulary`.
 GTZAN genre collection (optional, no demo)
     ``gtzan_genre/genres/<genre>/<genre>.000NN.wav``: 10 genres of 100 clips of 30 s,
     22,050 Hz mono. Fetched only by ``bash download_datasets.sh gtzan_genre``; test for it
@@ -25,17 +23,16 @@ GTZAN genre collection (optional, no demo)
     :func:`gtzan_genre_split` (the fault-filtered split of Kereliuk, Sturm & Larsen 2015).
 
 Downloading and installing the real datasets is :mod:`utils.download`'s job
-(``bash download_datasets.sh``).
+(``bash download_datasets.sh``); librosa's example recordings are :mod:`utils.examples`'.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import audio, config, demo
+from . import audio, config
+from .files import read_table, reason, warn_files
 from .layouts import (
     ANNOTATION_FILE,
     CLIP_INFO_COLUMNS,
@@ -51,6 +48,7 @@ from .layouts import (
     TAGS_188,
     TOP50_TAGS,
     dataset,
+    demo_complete,
     demo_path,
     is_present,
     real_path,
@@ -59,15 +57,6 @@ from .layouts import (
 __all__ = [
     "status",
     "locate",
-    "example_clip",
-    "example_audio",
-    "ExampleClip",
-    "recording_title",
-    "examples_cache",
-    "fetch_examples",
-    "LIBROSA_EXAMPLES",
-    "LIBROSA_DATA_URL",
-    "NETWORK_TIMEOUT",
     "load_gtzan_music_speech",
     "has_gtzan_genre",
     "load_gtzan_genre",
@@ -78,21 +67,7 @@ __all__ = [
     "split_top50",
     "folder_split",
     "song_ids",
-    "single_label",
     "quick_subset",
-    "VOCAL_TAGS",
-    "INSTRUMENTAL_TAGS",
-    "GENRE_TAGS",
-    "MOOD_TAGS",
-    "TAG_GROUPS",
-    "TAG_SYNONYMS",
-    "GENRES",
-    "MOODS",
-    "group_tags",
-    "merge_synonyms",
-    "read_table",
-    "warn_files",
-    "reason",
     # format facts, defined in utils.layouts and re-exported for the loaders' users
     "DATASETS",
     "real_path",
@@ -131,8 +106,8 @@ def status() -> list[dict]:
                 "dataset": name,
                 "title": ds.title,
                 "real": is_present(real_path(name), name),
-                "demo": not ds.optional and demo.is_complete(demo_path(name, quick=False)),
-                "demo_quick": not ds.optional and demo.is_complete(demo_path(name, quick=True)),
+                "demo": not ds.optional and demo_complete(demo_path(name, quick=False)),
+                "demo_quick": not ds.optional and demo_complete(demo_path(name, quick=True)),
                 "path": str(real_path(name)),
                 "fetch": ds.fetch_command,
                 "optional": ds.optional,
@@ -141,46 +116,49 @@ def status() -> list[dict]:
     return rows
 
 
-def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> tuple[Path, str]:
-    """Choose the copy of dataset ``name`` a notebook should use, generating the demo if needed.
+def locate(name: str, params: config.RunParameters) -> tuple[Path, str]:
+    """Choose the copy of dataset ``name`` that a run with ``params`` uses.
+
+    Only chooses: a missing demo copy is an error that says how to make it
+    (:func:`utils.demo.prepare`, which a notebook's parameters cell calls, and the runner).
 
     Parameters
     ----------
     name : str
         A key of :data:`DATASETS`.
-    mode : {"auto", "real", "demo"}, optional
-        Defaults to ``$MUSICDL_DATASET`` (``auto``: real if present, else demo).
-    quick : bool, optional
-        Which demo variant to use when the demo is chosen; defaults to ``$MUSICDL_QUICK``.
+    params : utils.config.RunParameters
+        The notebook's run parameters: ``params.dataset`` (``"auto"``: real if present,
+        else demo; ``"real"``; ``"demo"``) and ``params.quick`` (which demo variant).
 
     Returns
     -------
     (pathlib.Path, str)
-        The dataset folder and its source, ``"real"`` or ``"demo"``. A missing demo copy is
-        generated first with :func:`utils.demo.generate` (one line is printed).
+        The dataset folder and its source, ``"real"`` or ``"demo"``.
 
     Raises
     ------
     FileNotFoundError
-        When ``mode="real"`` and the real dataset is missing, or when an optional dataset
-        (which has no demo copy, e.g. ``"gtzan_genre"``) is missing; the message gives the
-        command that downloads it.
-    OSError
-        When the demo data cannot be written (a read-only data folder); the message says to
-        set ``MUSICDL_DATA`` to a writable folder.
+        When ``params.dataset == "real"`` and the real dataset is missing, when an optional
+        dataset (which has no demo copy, e.g. ``"gtzan_genre"``) is missing, or when the
+        chosen demo copy has not been made yet; the message gives the command that fixes it.
 
     Example
     -------
-    >>> root, source = locate("gtzan_music_speech", mode="demo", quick=True)  # doctest: +SKIP
+    >>> params = config.run_parameters(quick=True, dataset="real")
+    >>> locate("gtzan_genre", params)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: GTZAN genre collection is not in ...
     """
+    if not isinstance(params, config.RunParameters):
+        raise TypeError(
+            f"params must be the notebook's run parameters (config.run_parameters()), "
+            f"found {type(params).__name__}"
+        )
     ds = dataset(name)
-    params = config.run_parameters()
-    mode = mode or params.dataset
+    mode = params.dataset
     if mode.startswith(config.FOLDER_PREFIX):  # a collection of one's own: ours as for auto
         mode = "auto"
-    if mode not in config.DATASET_MODES:
-        raise ValueError(f"mode must be one of {', '.join(config.DATASET_MODES)}, found {mode!r}")
-    quick = params.quick if quick is None else bool(quick)
     real = real_path(name)
     if ds.optional:
         return _locate_optional(ds, real, mode)
@@ -188,25 +166,18 @@ def locate(name: str, *, mode: str | None = None, quick: bool | None = None) -> 
         return real, "real"
     if mode == "real":
         raise FileNotFoundError(
-            f"{ds.title} was asked for (MUSICDL_DATASET=real) but is not in {real}.\n"
+            f"{ds.title} was asked for (dataset 'real') but is not in {real}.\n"
             f"Download it with:  {ds.fetch_command}\n"
-            f"or unset MUSICDL_DATASET to fall back to the offline demo data."
+            f"or set DATASET = 'auto' (MUSICDL_DATASET=auto) to fall back to the offline demo data."
         )
-    path = demo_path(name, quick=quick)
-    if not demo.is_complete(path):
-        variant = "quick " if quick else ""
-        print(
-            f"{ds.title}: no real data in {real}; "
-            f"generating the {variant}demo dataset in {path} (first use only)"
+    path = demo_path(name, quick=params.quick)
+    if not demo_complete(path):
+        variant = "--quick " if params.quick else ""
+        raise FileNotFoundError(
+            f"{ds.title}: no real data in {real}, and the {'quick ' if params.quick else ''}"
+            f"demo copy is not made yet ({path}). Make it with demo.prepare([{name!r}], PARAMS) "
+            f"in the notebook, or from a terminal: python -m utils.demo {variant}{name}"
         )
-        try:
-            demo.generate(path.parent, quick=quick, datasets=(name,))
-        except OSError as err:
-            raise type(err)(
-                f"Could not write the demo data into {path}: {err.strerror or err}. The data "
-                f"folder {config.data_dir()} must be writable: set MUSICDL_DATA to a writable "
-                f"folder, e.g. MUSICDL_DATA=~/musicdl-data, and run this again."
-            ) from None
     return path, "demo"
 
 
@@ -215,314 +186,13 @@ def _locate_optional(ds, real: Path, mode: str) -> tuple[Path, str]:
     if mode != "demo" and is_present(real, ds.name):
         return real, "real"
     if mode == "demo":
-        why = f"MUSICDL_DATASET=demo asks for demo data, and {ds.title} has no demo copy"
+        why = f"the run asks for demo data (dataset 'demo'), and {ds.title} has no demo copy"
     else:
         why = f"{ds.title} is not in {real}, and it has no demo copy"
     raise FileNotFoundError(
         f"{why} (it is optional and only downloaded on request).\n"
         f"Download it with:  {ds.fetch_command}"
     )
-
-
-# --------------------------------------------------------------------------------------
-# Reporting bad files, reading tables
-# --------------------------------------------------------------------------------------
-
-
-def warn_files(what: str, paths: list, *, limit: int = 10) -> None:
-    """One warning naming the files of ``paths`` (the first ``limit``) and their count.
-
-    Example
-    -------
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as w:
-    ...     warnings.simplefilter("always")
-    ...     warn_files("files could not be read", ["a.wav (empty)"])
-    >>> str(w[0].message)
-    '1 files could not be read: a.wav (empty)'
-    """
-    if not paths:
-        return
-    shown = ", ".join(str(p) for p in paths[:limit])
-    more = f" and {len(paths) - limit} more" if len(paths) > limit else ""
-    warnings.warn(f"{len(paths)} {what}: {shown}{more}", stacklevel=3)
-
-
-def reason(err: BaseException, *, limit: int = 200) -> str:
-    """The first line of an error's message, shortened at its end (its start names the file).
-
-    Example
-    -------
-    >>> reason(ValueError("Error opening 'music_speech/x.wav': Format not recognised."), limit=30)
-    "Error opening 'music_speech..."
-    """
-    lines = str(err).strip().splitlines()
-    first = lines[0] if lines else type(err).__name__
-    return first if len(first) <= limit else first[: limit - 3] + "..."
-
-
-# --------------------------------------------------------------------------------------
-# Example recordings (librosa's), with an offline fallback
-# --------------------------------------------------------------------------------------
-
-#: librosa's example recordings the notebooks use: what kind of sound each is, and the
-#: demo genres (in order of preference) whose clips stand in for it offline (see
-#: :func:`example_clip`). The titles come from librosa's own index (:func:`recording_title`).
-LIBROSA_EXAMPLES = {
-    "trumpet": ("music", ("jazz", "pop", "country")),
-    "brahms": ("music", ("classical", "opera")),
-    "nutcracker": ("music", ("classical", "new age", "ambient")),
-    "sweetwaltz": ("music", ("classical", "new age", "ambient")),
-    "choice": ("music", ("electronic", "techno", "house")),
-    "vibeace": ("music", ("house", "electronic", "techno")),
-    "fishin": ("music", ("country", "rock", "pop")),
-    "pistachio": ("music", ("jazz", "pop", "new age")),
-    "libri1": ("speech", ()),
-    "libri2": ("speech", ()),
-    "libri3": ("speech", ()),
-}
-
-#: Where librosa serves its example recordings (the address ``librosa.ex`` downloads from).
-LIBROSA_DATA_URL = "https://librosa.org/data/audio/"
-
-#: Seconds to wait for librosa's server before a session counts as offline.
-NETWORK_TIMEOUT = 3.0
-
-# One network attempt per session: None = not tried yet, else the reason it failed ("" = ok).
-_NETWORK = {"failed": None}
-
-
-@dataclass(frozen=True)
-class ExampleClip:
-    """What :func:`example_clip` found: librosa's recording, or the clip standing in for it.
-
-    Attributes
-    ----------
-    name : str
-        The librosa key asked for (``"brahms"``).
-    path : pathlib.Path
-        The audio file that plays.
-    recording : bool
-        ``True`` when ``path`` is librosa's recording, ``False`` for a stand-in.
-    title : str
-        What plays, for titles and answers: librosa's description of the recording
-        (``"Brahms - Hungarian Dance #5"``), or the stand-in's source, kind and file name.
-    """
-
-    name: str
-    path: Path
-    recording: bool
-    title: str
-
-
-def _librosa_index() -> tuple[dict, dict]:
-    """The example index (key -> file stem, description) and sha256 sums of librosa.
-
-    Read from the files installed with librosa (no network).
-    """
-    import json
-    from importlib import resources
-
-    folder = resources.files("librosa.util.example_data")
-    index = json.loads(folder.joinpath("index.json").read_text(encoding="utf-8"))
-    registry = dict(
-        line.split()[:2]
-        for line in folder.joinpath("registry.txt").read_text().splitlines()
-        if line
-    )
-    return index, registry
-
-
-def recording_title(name: str) -> str:
-    """The description librosa gives its example recording ``name`` (no network).
-
-    Example
-    -------
-    >>> recording_title("brahms")
-    'Brahms - Hungarian Dance #5'
-    """
-    _check_example(name)
-    return _librosa_index()[0][name]["desc"]
-
-
-def examples_cache() -> Path:
-    """The project's cache of librosa's example recordings: ``<data>/librosa`` (``make data``)."""
-    return config.data_dir() / "librosa"
-
-
-def _cache_folders() -> list[Path]:
-    # Where a recording may already be, in order. With $LIBROSA_DATA_DIR set, librosa
-    # itself looks only there, and so do we (besides the project's cache).
-    folders = [examples_cache()]
-    if os.environ.get("LIBROSA_DATA_DIR"):
-        folders.insert(0, Path(os.environ["LIBROSA_DATA_DIR"]).expanduser())
-    else:
-        import pooch
-
-        folders.append(Path(pooch.os_cache("librosa")))
-    return folders
-
-
-def _cached_recording(name: str) -> Path | None:
-    file_name = _librosa_index()[0][name]["path"] + ".ogg"
-    for folder in _cache_folders():
-        if (folder / file_name).is_file() and (folder / file_name).stat().st_size > 0:
-            return folder / file_name
-    return None
-
-
-def _network_failure() -> str:
-    """Why librosa's server can't be reached ("" when it can); probed once per session."""
-    if _NETWORK["failed"] is None:
-        import socket
-        import urllib.parse
-        import urllib.request
-
-        host = urllib.parse.urlsplit(LIBROSA_DATA_URL).hostname
-        if urllib.request.getproxies():
-            _NETWORK["failed"] = ""  # behind a proxy: let librosa's downloader try once
-        else:
-            try:
-                socket.create_connection((host, 443), timeout=NETWORK_TIMEOUT).close()
-                _NETWORK["failed"] = ""
-            except OSError as exc:
-                _NETWORK["failed"] = f"no connection to {host}: {type(exc).__name__}"
-    return _NETWORK["failed"]
-
-
-def _check_example(name):
-    if name not in LIBROSA_EXAMPLES:
-        raise ValueError(f"Unknown example {name!r}; known: {', '.join(LIBROSA_EXAMPLES)}")
-
-
-def _stand_ins(root, kind: str) -> dict:
-    """A distinct clip of ``kind`` for each example of that kind, preferring its genres."""
-    clips = load_gtzan_music_speech(root)
-    candidates = [Path(p) for p in clips.loc[clips.label == kind, "path"]]
-    genres = demo.music_genres(root)
-    chosen = {}
-    for name, (kind_, preferred) in LIBROSA_EXAMPLES.items():
-        if kind_ != kind:
-            continue
-        free = [p for p in candidates if p not in chosen.values()] or candidates
-        ranked = [p for g in preferred for p in free if genres.get(p.name) == g]
-        chosen[name] = (ranked or free)[0]
-    return chosen
-
-
-def example_clip(name: str) -> ExampleClip:
-    """The librosa example recording ``name``, or a clip of the same kind standing in for it.
-
-    Looks for the recording where librosa caches it (``$LIBROSA_DATA_DIR``, else librosa's
-    default cache) and in :func:`examples_cache`, without the network. When it is in none
-    of them, tries ``librosa.ex(name)`` once per session: a first failure (or no answer
-    from librosa's server within :data:`NETWORK_TIMEOUT` seconds) makes every later call
-    fall back at once. The fallback is a GTZAN Music/Speech clip of the same kind (music
-    or speech), a different one for each example; for the demo data, of a genre that
-    resembles the recording. It prints that it stands in.
-
-    Parameters
-    ----------
-    name : str
-        A key of :data:`LIBROSA_EXAMPLES`, e.g. ``"trumpet"``.
-
-    Returns
-    -------
-    ExampleClip
-        ``.path`` to load, ``.recording`` (is it librosa's?) and ``.title`` of what plays.
-
-    Example
-    -------
-    >>> clip = example_clip("brahms")  # doctest: +SKIP
-    >>> clip.recording, clip.title  # doctest: +SKIP
-    (True, 'Brahms - Hungarian Dance #5')
-    """
-    _check_example(name)
-    path = _cached_recording(name)
-    reason = _network_failure() if path is None else ""
-    if path is None and not reason:
-        try:
-            import librosa
-
-            path = Path(librosa.ex(name))
-        except Exception as exc:  # pooch raises network errors of several kinds
-            reason = _NETWORK["failed"] = f"download failed: {type(exc).__name__}"
-    if path is not None:
-        return ExampleClip(name, path, True, recording_title(name))
-    kind = LIBROSA_EXAMPLES[name][0]
-    root, source = locate("gtzan_music_speech")
-    stand_in = _stand_ins(root, kind)[name]
-    genre = demo.music_genres(root).get(stand_in.name)
-    what = f"{source} {genre + ' ' if genre else ''}{kind} clip {stand_in.name}"
-    print(f"librosa's recording {name!r} unavailable ({reason}): a {what} stands in for it")
-    return ExampleClip(name, stand_in, False, f"{what} (stand-in)")
-
-
-def example_audio(name: str) -> Path:
-    """Path of librosa's example recording ``name``, or of the clip standing in for it.
-
-    Shorthand for ``example_clip(name).path``; see :func:`example_clip`.
-
-    Example
-    -------
-    >>> example_audio("trumpet").suffix  # doctest: +SKIP
-    '.ogg'
-    """
-    return example_clip(name).path
-
-
-def fetch_examples(*, folder=None) -> list[Path]:
-    """Download librosa's example recordings of :data:`LIBROSA_EXAMPLES` once (``make data``).
-
-    Files already in a cache :func:`example_clip` reads are kept; the others are downloaded
-    from :data:`LIBROSA_DATA_URL` into ``folder`` (default :func:`examples_cache`) and
-    checked against librosa's sha256 sums.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The recordings, one per example.
-
-    Raises
-    ------
-    OSError
-        When librosa's server can't be reached (tried once per session, with a timeout of
-        :data:`NETWORK_TIMEOUT` seconds) or a download fails: the message says where to put
-        a copy.
-    """
-    import pooch
-
-    folder = Path(folder) if folder is not None else examples_cache()
-    index, registry = _librosa_index()
-    paths = []
-    for name in LIBROSA_EXAMPLES:
-        cached = _cached_recording(name)
-        if cached is not None:
-            paths.append(cached)
-            continue
-        file_name = index[name]["path"] + ".ogg"
-        offline = _network_failure()
-        if offline:  # probed once per session: no wait per file
-            raise OSError(
-                f"Could not reach {LIBROSA_DATA_URL} ({offline}). The notebooks use demo clips "
-                f"instead; to have the recordings, run `make data` online or put them in {folder}."
-            )
-        try:
-            path = pooch.retrieve(
-                LIBROSA_DATA_URL + file_name,
-                known_hash=f"sha256:{registry[file_name]}",
-                fname=file_name,
-                path=folder,
-                progressbar=False,
-            )
-        except Exception as exc:
-            raise OSError(
-                f"Could not download {LIBROSA_DATA_URL + file_name} ({exc}). The notebooks use "
-                f"demo clips instead; to have the recording, put the file in {folder}."
-            ) from exc
-        paths.append(Path(path))
-        print(f"{name}: {path}")
-    return paths
 
 
 # --------------------------------------------------------------------------------------
@@ -612,10 +282,12 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
 
     Example
     -------
-    >>> root, source = locate("gtzan_music_speech")  # doctest: +SKIP
-    >>> df = load_gtzan_music_speech(root); df.label.value_counts()  # doctest: +SKIP
-    music     64
-    speech    64
+    ::
+
+        root, source = locate("gtzan_music_speech")
+        df = load_gtzan_music_speech(root); df.label.value_counts()
+        # music     64
+        # speech    64
     """
     import pandas as pd
 
@@ -644,16 +316,17 @@ def load_gtzan_music_speech(root, *, min_duration: float = 1.0):
 # --------------------------------------------------------------------------------------
 
 
-def has_gtzan_genre(*, mode: str | None = None) -> bool:
+def has_gtzan_genre(params: config.RunParameters) -> bool:
     """Whether the optional GTZAN genre collection is there for a notebook to use.
 
     It has no demo copy, so a notebook runs its GTZAN genre section only when this is true.
 
     Parameters
     ----------
-    mode : {"auto", "real", "demo"}, optional
-        Defaults to ``$MUSICDL_DATASET``. With ``"demo"`` (a run asked for the offline demo
-        data only) the answer is ``False`` even when the real collection is downloaded.
+    params : utils.config.RunParameters
+        The notebook's run parameters. With ``params.dataset == "demo"`` (a run asked for
+        the offline demo data only) the answer is ``False`` even when the real collection is
+        downloaded.
 
     Returns
     -------
@@ -663,11 +336,11 @@ def has_gtzan_genre(*, mode: str | None = None) -> bool:
 
     Example
     -------
-    >>> if has_gtzan_genre():  # doctest: +SKIP
-    ...     df = load_gtzan_genre(locate("gtzan_genre")[0])
+    >>> params = config.run_parameters(dataset="demo")
+    >>> has_gtzan_genre(params)
+    False
     """
-    mode = mode or config.run_parameters().dataset
-    return mode != "demo" and is_present(real_path("gtzan_genre"), "gtzan_genre")
+    return params.dataset != "demo" and is_present(real_path("gtzan_genre"), "gtzan_genre")
 
 
 def _gtzan_genre_folder(root) -> Path:
@@ -720,9 +393,11 @@ def load_gtzan_genre(root, *, min_duration: float = 1.0):
 
     Example
     -------
-    >>> df = load_gtzan_genre(locate("gtzan_genre")[0])  # doctest: +SKIP
-    >>> df.genre.value_counts()["jazz"]  # doctest: +SKIP
-    99
+    ::
+
+        df = load_gtzan_genre(locate("gtzan_genre")[0])
+        df.genre.value_counts()["jazz"]
+        # 99
     """
     import pandas as pd
 
@@ -854,10 +529,12 @@ def gtzan_genre_split(df, root=None) -> dict:
 
     Example
     -------
-    >>> df = load_gtzan_genre(locate("gtzan_genre")[0])  # doctest: +SKIP
-    >>> parts = gtzan_genre_split(df)  # doctest: +SKIP
-    >>> {k: len(v) for k, v in parts.items()}  # doctest: +SKIP
-    {'train': 442, 'valid': 197, 'test': 290}
+    ::
+
+        df = load_gtzan_genre(locate("gtzan_genre")[0])
+        parts = gtzan_genre_split(df)
+        {k: len(v) for k, v in parts.items()}
+        # {'train': 442, 'valid': 197, 'test': 290}
     """
     fetch = DATASETS["gtzan_genre"].fetch_command
     if root is not None:
@@ -908,225 +585,6 @@ def gtzan_genre_split(df, root=None) -> dict:
 # MagnaTagATune
 # --------------------------------------------------------------------------------------
 
-#: Tags that say a voice is heard (notebook 04). Synonyms and gendered variants are
-#: separate columns in MTAT, so the group lists them all.
-VOCAL_TAGS = (
-    "singer",
-    "duet",
-    "female singing",
-    "chorus",
-    "female opera",
-    "male vocal",
-    "vocals",
-    "men",
-    "female",
-    "female voice",
-    "voice",
-    "male voice",
-    "girl",
-    "chanting",
-    "talking",
-    "choral",
-    "opera",
-    "soprano",
-    "male singer",
-    "man singing",
-    "male opera",
-    "operatic",
-    "chant",
-    "man",
-    "female vocal",
-    "male vocals",
-    "male",
-    "vocal",
-    "woman",
-    "woman singing",
-    "singing",
-    "female vocals",
-    "voices",
-    "monks",
-    "choir",
-    "female singer",
-    "rap",
-    "women",
-)
-#: Tags that say no voice is heard (notebook 04). A clip is "vocal" when it has a vocal tag
-#: and no instrumental tag, "instrumental" in the opposite case, and left out otherwise.
-INSTRUMENTAL_TAGS = (
-    "no voice",
-    "no voices",
-    "no singing",
-    "no vocal",
-    "no vocals",
-    "no singer",
-    "instrumental",
-)
-#: Spellings and synonyms of one idea that MTAT keeps as separate columns: the canonical
-#: tag first. The game's players typed tags freely, so "classical" is also "clasical" and
-#: "classic", and a female singer is "female", "woman", "female vocal", "female vocals"...
-TAG_SYNONYMS = {
-    "classical": ("classical", "clasical", "classic"),
-    "harpsichord": ("harpsichord", "harpsicord"),
-    "vocal": ("vocal", "vocals", "voice", "voices", "singing", "singer"),
-    "no vocal": ("no vocal", "no vocals", "no voice", "no voices", "no singing", "no singer"),
-    "female vocal": (
-        "female vocal",
-        "female vocals",
-        "female voice",
-        "female singer",
-        "female singing",
-        "female",
-        "woman",
-        "woman singing",
-        "women",
-        "girl",
-    ),
-    "male vocal": (
-        "male vocal",
-        "male vocals",
-        "male voice",
-        "male singer",
-        "man singing",
-        "male",
-        "man",
-        "men",
-    ),
-    "choir": ("choir", "choral", "chorus"),
-    "opera": ("opera", "operatic"),
-    "guitar": ("guitar", "guitars"),
-    "violin": ("violin", "violins", "fiddle"),
-    "string": ("strings", "string"),
-    "flute": ("flute", "flutes"),
-    "drums": ("drums", "drum"),
-    "beat": ("beat", "beats"),
-    "synth": ("synth", "synthesizer"),
-    "electronic": ("electronic", "electronica", "electro"),
-    "jazz": ("jazz", "jazzy"),
-    "indian": ("indian", "india"),
-    "metal": ("metal", "heavy metal"),
-    "fast": ("fast", "fast beat", "quick"),
-    "weird": ("weird", "strange"),
-}
-#: Genres for single-label genre recognition (notebook 05), each with its synonyms: frequent
-#: in MTAT and mostly disjoint (a clip rarely carries two of them).
-GENRES = {
-    "classical": TAG_SYNONYMS["classical"],
-    "techno": ("techno",),
-    "rock": ("rock",),
-    "pop": ("pop",),
-    "ambient": ("ambient",),
-    "indian": TAG_SYNONYMS["indian"],
-    "opera": TAG_SYNONYMS["opera"],
-    "country": ("country",),
-    "metal": TAG_SYNONYMS["metal"],
-    "jazz": TAG_SYNONYMS["jazz"],
-}
-#: Moods for multi-label mood detection (notebook 06), each with the tags that say it: the
-#: mood and character words of the 188 that players used often enough to learn from.
-MOODS = {
-    "happy": ("happy", "upbeat"),
-    "sad": ("sad",),
-    "calm": ("calm", "mellow"),
-    "dark": ("dark", "eerie", "scary"),
-    "weird": TAG_SYNONYMS["weird"],
-    "spacey": ("spacey", "airy"),
-    "heavy": ("heavy", "hard"),
-    "soft": ("soft", "quiet"),
-    "loud": ("loud",),
-}
-#: Every tag of the genre group and of the mood group, flat.
-GENRE_TAGS = tuple(t for tags in GENRES.values() for t in tags)
-MOOD_TAGS = tuple(t for tags in MOODS.values() for t in tags)
-#: All named tag groups, by name (flat tuples of real MTAT tags).
-TAG_GROUPS = {
-    "vocal": VOCAL_TAGS,
-    "instrumental": INSTRUMENTAL_TAGS,
-    "genre": GENRE_TAGS,
-    "mood": MOOD_TAGS,
-    "top50": TOP50_TAGS,
-}
-
-
-def group_tags(df, groups):
-    """One 0/1 column per group of tags: 1 where a clip has any tag of the group.
-
-    This is how synonyms are merged: ``group_tags(df, {"classical": ("classical",
-    "clasical", "classic")})`` counts a clip tagged with any of the three spellings.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Has the tag columns (as :func:`load_magnatagatune` returns).
-    groups : dict of str to sequence of str
-        Group name to its tags, e.g. :data:`MOODS`, :data:`GENRES` or :data:`TAG_SYNONYMS`.
-
-    Returns
-    -------
-    pandas.DataFrame [shape=(len(df), len(groups)), dtype=int8]
-        One column per group, in ``groups``' order, with ``df``'s index.
-
-    Example
-    -------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"sad": [1, 0, 0], "happy": [0, 1, 0], "upbeat": [0, 1, 1]})
-    >>> group_tags(df, {"happy": ("happy", "upbeat"), "sad": ("sad",)}).to_numpy().tolist()
-    [[0, 1], [1, 0], [1, 0]]
-    """
-    import numpy as np
-    import pandas as pd
-
-    _check_groups(df, groups)
-    data = {
-        g: (df[list(tags)].to_numpy() > 0).any(axis=1).astype(np.int8) for g, tags in groups.items()
-    }
-    return pd.DataFrame(data, index=df.index)
-
-
-def merge_synonyms(df, synonyms=None):
-    """``df`` with each group of synonyms merged into its first (canonical) tag column.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Has the tag columns (as :func:`load_magnatagatune` returns).
-    synonyms : dict of str to sequence of str, optional
-        Canonical tag to its spellings (the canonical one among them); default
-        :data:`TAG_SYNONYMS`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy: the canonical column is 1 where any spelling is set, the other spellings'
-        columns are dropped, and all other columns are unchanged.
-
-    Example
-    -------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"classical": [1, 0, 0], "clasical": [0, 1, 0], "classic": [0, 0, 0]})
-    >>> merge_synonyms(df).columns.tolist(), merge_synonyms(df)["classical"].tolist()
-    (['classical'], [1, 1, 0])
-    """
-    synonyms = TAG_SYNONYMS if synonyms is None else synonyms
-    present = {c: tuple(t for t in tags if t in df.columns) for c, tags in synonyms.items()}
-    present = {c: tags for c, tags in present.items() if tags}
-    merged = group_tags(df, present)
-    out = df.drop(columns=sorted({t for tags in present.values() for t in tags} - set(present)))
-    for c in present:
-        out[c] = merged[c].to_numpy()
-    return out
-
-
-def _check_groups(df, groups) -> None:
-    for g, tags in groups.items():
-        if isinstance(tags, str):
-            raise ValueError(f"group {g!r} must be a sequence of tags, found the string {tags!r}")
-        absent = [t for t in tags if t not in df.columns]
-        if absent:
-            raise ValueError(
-                f"group {g!r} names tag {absent[0]!r}, which is not a column of df; "
-                "expected the tag columns of load_magnatagatune()"
-            )
-
 
 def _mtat_folder(root) -> Path:
     root = Path(root).expanduser()
@@ -1138,47 +596,6 @@ def _mtat_folder(root) -> Path:
         f"(or {root / 'magnatagatune' / ANNOTATION_FILE}). "
         f"Get it with: {DATASETS['magnatagatune'].fetch_command} (or use datasets.locate())."
     )
-
-
-def read_table(path, required, *, what: str):
-    """Read a tab-separated MTAT table as strings, checking that it has the ``required`` columns.
-
-    Raises
-    ------
-    ValueError
-        When the file cannot be parsed or lacks a column; the message names both and says
-        how to get the file again.
-    """
-    import pandas as pd
-
-    fetch = DATASETS["magnatagatune"].fetch_command
-    try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except Exception as err:
-        raise ValueError(
-            f"Could not parse {path} as a tab-separated {what} file: {err}. Is it complete? "
-            f"Download it again with {fetch}."
-        ) from None
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        found = ", ".join(map(repr, list(table.columns)[:8]))
-        raise ValueError(
-            f"{path} lacks the column {missing[0]!r}"
-            + (
-                f" (and {len(missing) - 1} more: {', '.join(map(repr, missing[1:6]))})"
-                if len(missing) > 1
-                else ""
-            )
-            + f"; a {what} file has tab-separated columns {', '.join(map(repr, list(required)[:4]))}, ...; "
-            f"found {found}{', ...' if len(table.columns) > 8 else ''}. "
-            f"Is it the right file, complete and tab-separated? Download it again with {fetch}."
-        )
-    if table.empty:
-        raise ValueError(
-            f"{path} has its header but no rows: a {what} file lists one clip per line, so it "
-            f"looks truncated. Download it again with {fetch}."
-        )
-    return table
 
 
 def load_magnatagatune(root, *, drop_missing: bool = True):
@@ -1212,15 +629,19 @@ def load_magnatagatune(root, *, drop_missing: bool = True):
 
     Example
     -------
-    >>> root, source = locate("magnatagatune")  # doctest: +SKIP
-    >>> df = load_magnatagatune(root); df[list(TOP50_TAGS)].sum().head(3)  # doctest: +SKIP
+    ::
+
+        root, source = locate("magnatagatune")
+        df = load_magnatagatune(root); df[list(TOP50_TAGS)].sum().head(3)
     """
     import numpy as np
     import pandas as pd
 
     folder = _mtat_folder(root).resolve()
     ann_path = folder / ANNOTATION_FILE
-    ann = read_table(ann_path, ("clip_id",) + TAGS_188 + ("mp3_path",), what="MTAT annotations")
+    fetch = DATASETS["magnatagatune"].fetch_command
+    columns = ("clip_id", *TAGS_188, "mp3_path")
+    ann = read_table(ann_path, columns, what="MTAT annotations", fetch=fetch)
     try:
         clip_id = ann["clip_id"].astype(np.int64)
         tags = ann[list(TAGS_188)].astype(np.int8)
@@ -1232,7 +653,7 @@ def load_magnatagatune(root, *, drop_missing: bool = True):
     df = pd.concat([df, tags], axis=1)
     info_path = folder / CLIP_INFO_FILE
     if info_path.is_file():
-        info = read_table(info_path, CLIP_INFO_COLUMNS, what="MTAT clip information")
+        info = read_table(info_path, CLIP_INFO_COLUMNS, what="MTAT clip information", fetch=fetch)
         info = info.drop(columns=["mp3_path"])
         info["clip_id"] = info["clip_id"].astype(np.int64)
         info = info.drop_duplicates("clip_id")
@@ -1296,7 +717,9 @@ def clip_durations(df, *, n_jobs: int | None = None):
 
     Example
     -------
-    >>> df["duration"] = clip_durations(df)  # doctest: +SKIP
+    ::
+
+        df["duration"] = clip_durations(df)
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -1343,9 +766,11 @@ def split_top50(df, *, min_duration: float = MTAT_MIN_DURATION, durations=None) 
 
     Example
     -------
-    >>> parts = split_top50(df, durations=clip_durations(df))  # doctest: +SKIP
-    >>> {k: len(v) for k, v in parts.items()}  # doctest: +SKIP
-    {'train': 15244, 'valid': 1529, 'test': 4332}
+    ::
+
+        parts = split_top50(df, durations=clip_durations(df))
+        {k: len(v) for k, v in parts.items()}
+        # {'train': 15244, 'valid': 1529, 'test': 4332}
     """
     import numpy as np
     import pandas as pd
@@ -1449,44 +874,6 @@ def song_ids(df):
     return pd.Series(songs.to_numpy(dtype=object), index=df.index, name="song")
 
 
-def single_label(df, groups, *, name: str = "label"):
-    """One label per clip from groups of tags, keeping only clips in exactly one group.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Has the tag columns (as :func:`load_magnatagatune` returns).
-    groups : dict of str to sequence of str, or sequence of str
-        ``{"vocal": VOCAL_TAGS, "instrumental": INSTRUMENTAL_TAGS}`` (notebook 04) or
-        :data:`GENRES` (notebook 05), or a list of tags, each its own group.
-    name : str
-        Name of the returned Series.
-
-    Returns
-    -------
-    pandas.Series [shape=(len(df),)]
-        The group of each clip that has a tag of exactly one group (the XOR of the groups);
-        ``None`` for clips with tags of no group or of several.
-
-    Example
-    -------
-    >>> y = single_label(df, {"vocal": VOCAL_TAGS, "instrumental": INSTRUMENTAL_TAGS})  # doctest: +SKIP
-    >>> df_vi = df[y.notna()]  # doctest: +SKIP
-    """
-    import numpy as np
-    import pandas as pd
-
-    if not isinstance(groups, dict):
-        groups = {t: (t,) for t in groups}
-    names = list(groups)
-    _check_groups(df, groups)
-    hits = np.stack([df[list(groups[g])].to_numpy().sum(axis=1) > 0 for g in names], axis=1)
-    one = hits.sum(axis=1) == 1
-    labels = np.array(names, dtype=object)[hits.argmax(axis=1)]
-    labels[~one] = None
-    return pd.Series(labels, index=df.index, name=name, dtype=object)
-
-
 def quick_subset(df, labels, *, n: int, seed: int = config.SEED, min_per_class: int = 1):
     """A small, reproducible subset of ``df`` that keeps every class represented.
 
@@ -1514,7 +901,9 @@ def quick_subset(df, labels, *, n: int, seed: int = config.SEED, min_per_class: 
 
     Example
     -------
-    >>> small = quick_subset(df, "label", n=32, seed=42)  # doctest: +SKIP
+    ::
+
+        small = quick_subset(df, "label", n=32, seed=42)
     """
     import numpy as np
     import pandas as pd

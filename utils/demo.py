@@ -48,6 +48,7 @@ from . import config, layouts, synth
 
 __all__ = [
     "generate",
+    "prepare",
     "is_complete",
     "music_genres",
     "SIZES",
@@ -56,10 +57,12 @@ __all__ = [
     "MTAT_SAMPLES",
 ]
 
-#: Bumped whenever the generated data change; a demo made by another version is regenerated.
-DEMO_VERSION = 1
-#: Written last into each generated dataset folder: its presence means "complete".
-MARKER = ".demo-complete.json"
+#: The generator's version and its marker file: facts of the layout (utils.layouts), so that
+#: the loaders can tell a finished demo without importing the generator.
+DEMO_VERSION = layouts.DEMO_VERSION
+MARKER = layouts.DEMO_MARKER
+#: True when a folder is a finished demo dataset of the current version.
+is_complete = layouts.demo_complete
 #: How many clips each variant has: GTZAN clips per class, MTAT clips per folder (x16).
 SIZES = {
     "full": {"gtzan_per_class": 64, "mtat_per_folder": 50},
@@ -368,46 +371,6 @@ def music_genres(path) -> dict:
     return json.loads(marker.read_text(encoding="utf-8")).get("genres", {})
 
 
-def _count_audio(path: Path) -> int:
-    return sum(1 for p in path.rglob("*") if p.suffix in (".wav", ".mp3") and p.is_file())
-
-
-def _expected_files(marker: dict) -> int | None:
-    if "files" in marker:
-        return int(marker["files"])
-    counts = marker.get("counts", {})  # markers written before file counts were recorded
-    if "clips" in counts:
-        return int(counts["clips"])
-    if "music" in counts:
-        return int(counts["music"]) + int(counts.get("speech", 0))
-    return None
-
-
-def is_complete(path) -> bool:
-    """True when ``path`` is a finished demo dataset of the current version.
-
-    The marker file, written last, records the version and the number of audio files;
-    both must match what is on disk, so a folder with clips missing is not complete.
-
-    Example
-    -------
-    >>> is_complete("/nonexistent")
-    False
-    """
-    path = Path(path)
-    marker = path / MARKER
-    if not marker.is_file():
-        return False
-    try:
-        info = json.loads(marker.read_text(encoding="utf-8"))
-    except ValueError:
-        return False
-    if info.get("version") != DEMO_VERSION:
-        return False
-    expected = _expected_files(info)
-    return expected is not None and _count_audio(path) == expected
-
-
 @contextlib.contextmanager
 def _lock(path: Path):
     """Hold an exclusive lock on ``path`` (a lock file) for the block; waits for other processes."""
@@ -444,7 +407,7 @@ def _generate_one(
         _write_mtat_csvs(tmp, rows)
         counts = {"clips": len(rows), "per_folder": size["mtat_per_folder"]}
         extra = {}
-    files = _count_audio(tmp)
+    files = layouts.count_audio_files(tmp)
     marker = dict(
         version=DEMO_VERSION,
         dataset=name,
@@ -510,9 +473,11 @@ def generate(
 
     Example
     -------
-    >>> paths = generate("/tmp/demo", quick=True)  # doctest: +SKIP
-    >>> sorted(paths)  # doctest: +SKIP
-    ['gtzan_music_speech', 'magnatagatune']
+    ::
+
+        paths = generate("/tmp/demo", quick=True)
+        sorted(paths)
+        # ['gtzan_music_speech', 'magnatagatune']
     """
     names = list(datasets)
     for name in names:
@@ -560,6 +525,57 @@ def generate(
         if verbose:
             print(f"{name}: demo generated in {final} ({time.perf_counter() - started:.1f} s)")
     return out
+
+
+def prepare(names, params: config.RunParameters, *, verbose: bool = True) -> list[str]:
+    """Make the demo copy of each dataset in ``names`` that a run with ``params`` will read.
+
+    A notebook calls this right after its parameters cell (and the runner before it starts a
+    kernel), so that :func:`utils.datasets.locate`, which only chooses, finds its data. A
+    dataset whose real copy is present (and ``params.dataset`` is not ``"demo"``), or that
+    the run asks to be real, or that has no demo (optional datasets), is left alone.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The datasets the notebook reads (its ``NEEDS``).
+    params : utils.config.RunParameters
+        The notebook's run parameters: ``params.quick`` chooses the variant.
+    verbose : bool
+        Print a line per dataset and a progress bar while generating.
+
+    Returns
+    -------
+    list of str
+        The datasets whose demo copy was generated now.
+
+    Example
+    -------
+    >>> prepare([], config.run_parameters(quick=True))
+    []
+    """
+    made = []
+    for name in names:
+        ds = layouts.dataset(name)
+        real = params.dataset != "demo" and layouts.is_present(layouts.real_path(name), name)
+        if ds.optional or real or params.dataset == "real":
+            continue
+        path = layouts.demo_path(name, quick=params.quick)
+        if is_complete(path):
+            continue
+        variant = "quick " if params.quick else ""
+        if verbose:
+            print(f"{ds.title}: no real data; generating the {variant}demo copy in {path}")
+        try:
+            generate(path.parent, quick=params.quick, datasets=(name,), verbose=verbose)
+        except OSError as err:
+            raise type(err)(
+                f"Could not write the demo data into {path}: {err.strerror or err}. The data "
+                f"folder {config.data_dir()} must be writable: set MUSICDL_DATA to a writable "
+                f"folder, e.g. MUSICDL_DATA=~/musicdl-data, and run this again."
+            ) from None
+        made.append(name)
+    return made
 
 
 def _main(argv=None) -> int:

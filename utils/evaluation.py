@@ -1,4 +1,4 @@
-"""Metrics, clip-level aggregation, and the results files.
+"""Metrics, clip-level aggregation and cross-validation by clip.
 
 Classification metrics take the true labels and the model's scores (probabilities):
 :func:`predicted_labels` turns scores into labels, :func:`accuracy` and
@@ -6,28 +6,18 @@ Classification metrics take the true labels and the model's scores (probabilitie
 scores of all segments of a clip, so that a model trained on 2-second segments is judged
 on whole recordings.
 
-Each notebook writes its headline numbers with :func:`save_results` to
-``results/<notebook>.json`` (full mode) or ``results/quick/<notebook>.json`` (quick mode),
-so the two never overwrite each other; ``$MUSICDL_RESULTS`` moves the folder (the tests
-point it at a temporary one). The tests check these files and ``python -m utils.runner``
-prints them.
+The numbers a notebook computes here go into its results file (:mod:`utils.results`).
 """
 
 from __future__ import annotations
 
-import json
-import math
-import platform
 import time
-from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 
 from . import config
 
 __all__ = [
-    "TRACKED_PACKAGES",
     "Timer",
     "accuracy",
     "average_precision",
@@ -35,37 +25,14 @@ __all__ = [
     "clip_scores",
     "confusion_matrix",
     "cross_validate",
-    "load_results",
     "per_class_report",
     "f1_per_tag",
     "tune_thresholds",
     "per_tag_scores",
     "predicted_labels",
     "roc_auc",
-    "save_results",
     "standardize",
 ]
-
-#: Packages whose versions go into every results file.
-TRACKED_PACKAGES = (
-    "numpy",
-    "librosa",
-    "soundfile",
-    "tensorflow",
-    "keras",
-    "scikit-learn",
-    "pandas",
-)
-
-
-def _versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in TRACKED_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 class Timer:
@@ -581,98 +548,3 @@ def cross_validate(
             }
         )
     return pd.DataFrame(rows)
-
-
-def save_results(
-    notebook: str,
-    *,
-    dataset: str,
-    source: str,
-    quick: bool,
-    metrics: dict,
-    seconds: float,
-    lessons: dict | None = None,
-) -> Path:
-    """Write ``results/<notebook>.json``.
-
-    Parameters
-    ----------
-    notebook : str
-        The notebook's file stem, e.g. ``"00_setup_check"``.
-    dataset : str
-        Which dataset the numbers are on (e.g. ``"gtzan_music_speech"``, or ``"none"``).
-    source : {"real", "demo", "none"}
-        Whether that dataset was the real one or the offline demo.
-    quick : bool
-        Whether the run was in quick mode.
-    metrics : dict
-        A flat mapping of metric name to number; every value must be a finite float.
-    seconds : float
-        Wall time of the notebook run.
-    lessons : dict, optional
-        The notebook's lessons as checks: lesson name (e.g. ``"dense_beats_logreg"``) ->
-        whether it held in this run. The numbers behind each lesson belong in ``metrics``.
-
-    Returns
-    -------
-    pathlib.Path
-        The file written: ``<results>/<notebook>.json``, or ``<results>/quick/<notebook>.json``
-        for a quick run (:func:`utils.config.results_dir`).
-    """
-    if source not in ("real", "demo", "none"):
-        raise ValueError(f"source must be 'real', 'demo' or 'none', found {source!r}")
-    flat = {}
-    for key, value in metrics.items():
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise TypeError(f"metric {key!r} must be a number, found {value!r}") from None
-        if not math.isfinite(number):
-            raise ValueError(
-                f"metric {key!r} is {number}; a results file holds finite numbers only"
-            )
-        flat[str(key)] = number
-    checks = {}
-    for name, held in (lessons or {}).items():
-        if not isinstance(held, (bool, np.bool_)):
-            raise TypeError(f"lesson {name!r} must be True or False, found {held!r}")
-        checks[str(name)] = bool(held)
-    record = {
-        "notebook": notebook,
-        "dataset": dataset,
-        "source": source,
-        "quick": bool(quick),
-        "metrics": flat,
-        "lessons": checks,
-        "seconds": round(float(seconds), 2),
-        "versions": _versions(),
-        "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
-    out = config.results_dir(quick=quick) / f"{notebook}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(out)
-    return out
-
-
-def load_results(notebook: str | None = None, *, quick: bool = False):
-    """Read one results file (a dict), or all of one mode (a list of dicts sorted by notebook).
-
-    Parameters
-    ----------
-    notebook : str, optional
-        The notebook's file stem; all notebooks when omitted.
-    quick : bool
-        Read the quick-mode results instead of the full-mode ones.
-    """
-    folder = config.results_dir(quick=quick)
-    if notebook is not None:
-        path = folder / f"{notebook}.json"
-        if not path.exists():
-            mode = "quick" if quick else "full"
-            raise FileNotFoundError(
-                f"No {mode}-mode results for {notebook}: {path} is missing. Run the notebook first."
-            )
-        return json.loads(path.read_text(encoding="utf-8"))
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]

@@ -12,10 +12,12 @@ function, delete its folder under the cache (``data/cache/features/<module.funct
 
 Example
 -------
->>> from utils import audio, features
->>> res = features.extract(paths, features.audio_feature, feature="mfcc_stats", sr=22050)  # doctest: +SKIP
->>> res.features.shape, len(res.failed)  # doctest: +SKIP
-((128, 80), 0)
+::
+
+    from utils import audio, features
+    res = features.extract(paths, features.audio_feature, feature="mfcc_stats", sr=22050)
+    res.features.shape, len(res.failed)
+    # ((128, 80), 0)
 """
 
 from __future__ import annotations
@@ -291,8 +293,10 @@ def extract(
 
     Example
     -------
-    >>> res = extract(paths, logmel_segments, stack="concat", n_mels=40, frames=80)  # doctest: +SKIP
-    >>> res.features.shape  # (n_segments, 40, 80)  # doctest: +SKIP
+    ::
+
+        res = extract(paths, logmel_segments, stack="concat", n_mels=40, frames=80)
+        res.features.shape  # (n_segments, 40, 80)
     """
     if stack not in STACK_MODES:
         raise ValueError(f"stack must be one of {STACK_MODES}, found {stack!r}")
@@ -481,8 +485,10 @@ def audio_feature(path, *, feature, sr, offset=0.0, duration=None, **params) -> 
 
     Example
     -------
-    >>> audio_feature("clip.wav", feature="rhythm_patterns", sr=22050).shape  # doctest: +SKIP
-    (24, 60)
+    ::
+
+        audio_feature("clip.wav", feature="rhythm_patterns", sr=22050).shape
+        # (24, 60)
     """
     module = next((m for m in (audio, psychoacoustics) if feature in m.__all__), None)
     func = getattr(module, feature, None)
@@ -516,8 +522,10 @@ def logmel_segments(
 
     Example
     -------
-    >>> logmel_segments("music.wav").shape  # 30 s at 22,050 Hz  # doctest: +SKIP
-    (16, 40, 80)
+    ::
+
+        logmel_segments("music.wav").shape  # 30 s at 22,050 Hz
+        # (16, 40, 80)
     """
     y = audio.load(path, sr=sr, duration=duration)
     S = audio.log_mel(y, sr=sr, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length)
@@ -583,8 +591,10 @@ def gtzan_logmel_segments(
 
     Example
     -------
-    >>> res = gtzan_logmel_segments(df)  # doctest: +SKIP
-    >>> X, clip = res.features, res.file_index  # doctest: +SKIP
+    ::
+
+        res = gtzan_logmel_segments(df)
+        X, clip = res.features, res.file_index
     """
     return _segments_of(
         df,
@@ -633,9 +643,11 @@ def mtat_logmel_segments(
 
     Example
     -------
-    >>> res = mtat_logmel_segments(df)  # doctest: +SKIP
-    >>> res.features.shape[1:]  # doctest: +SKIP
-    (96, 96)
+    ::
+
+        res = mtat_logmel_segments(df)
+        res.features.shape[1:]
+        # (96, 96)
     """
     return _segments_of(
         df,
@@ -685,8 +697,10 @@ def handcrafted(path, *, sr=layouts.MTAT_SR, n_mfcc=20, offset=0.0, duration=Non
 
     Example
     -------
-    >>> handcrafted("clip.mp3").shape  # doctest: +SKIP
-    (1748,)
+    ::
+
+        handcrafted("clip.mp3").shape
+        # (1748,)
     """
     y = audio.load(path, sr=sr, offset=offset, duration=duration)
     rp = psychoacoustics.rp_features(y, sr=sr)
@@ -726,9 +740,11 @@ def mtat_handcrafted(
 
     Example
     -------
-    >>> res = mtat_handcrafted(df)  # doctest: +SKIP
-    >>> {name: X.shape[1] for name, X in res.features.items()}  # doctest: +SKIP
-    {'mfcc': 80, 'rp': 1440, 'ssd': 168, 'rh': 60}
+    ::
+
+        res = mtat_handcrafted(df)
+        {name: X.shape[1] for name, X in res.features.items()}
+        # {'mfcc': 80, 'rp': 1440, 'ssd': 168, 'rh': 60}
     """
     if "path" not in getattr(df, "columns", ()):
         raise ValueError(
@@ -809,7 +825,9 @@ def save_npz(path, features, paths, **extra) -> Path:
 
     Example
     -------
-    >>> save_npz("data/features/gtzan_logmel.npz", X, paths, file_index=idx)  # doctest: +SKIP
+    ::
+
+        save_npz("data/features/gtzan_logmel.npz", X, paths, file_index=idx)
     """
     path = Path(path)
     if path.suffix != ".npz":
@@ -844,8 +862,10 @@ def load_npz(path) -> dict:
 
     Example
     -------
-    >>> d = load_npz("data/features/gtzan_logmel.npz")  # doctest: +SKIP
-    >>> d["features"].shape, len(d["paths"])  # doctest: +SKIP
+    ::
+
+        d = load_npz("data/features/gtzan_logmel.npz")
+        d["features"].shape, len(d["paths"])
     """
     path = Path(path)
     if not path.is_file():

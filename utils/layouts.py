@@ -25,6 +25,7 @@ have no demo copy and are fetched only on request, never by ``download_datasets.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,8 @@ __all__ = [
     "ANNOTATION_FILE", "CLIP_INFO_FILE", "CLIP_INFO_COLUMNS", "TAGS_188", "TOP50_TAGS",
     "CORE_DATASETS", "GTZAN_GENRES", "GTZAN_GENRE_FOLDERS", "GTZAN_GENRE_CLIPS", "GTZAN_GENRE_SR",
     "GTZAN_GENRE_SECONDS", "GTZAN_GENRE_ARCHIVE", "GTZAN_GENRE_SPLIT_FILES",
-    "GTZAN_GENRE_SPLIT_SIZES", "GTZAN_GENRE_UNREADABLE",
+    "GTZAN_GENRE_SPLIT_SIZES", "GTZAN_GENRE_UNREADABLE", "DEMO_VERSION", "DEMO_MARKER",
+    "demo_complete", "count_audio_files",
 ]
 # fmt: on
 
@@ -252,3 +254,55 @@ TOP50_TAGS = (
     "weird", "country", "metal", "female voice", "choral",
 )
 # fmt: on
+
+
+# --------------------------------------------------------------------------------------
+# Demo copies: when one is complete
+# --------------------------------------------------------------------------------------
+
+#: Bumped whenever the generated demo data change (:mod:`utils.demo`); a demo made by another
+#: version counts as missing and is made again.
+DEMO_VERSION = 1
+#: Written last into each generated demo dataset folder: its presence means "complete".
+DEMO_MARKER = ".demo-complete.json"
+
+
+def count_audio_files(path: Path) -> int:
+    """How many audio files (wav, mp3) are in ``path`` and below."""
+    return sum(1 for p in path.rglob("*") if p.suffix in (".wav", ".mp3") and p.is_file())
+
+
+def _expected_files(marker: dict) -> int | None:
+    if "files" in marker:
+        return int(marker["files"])
+    counts = marker.get("counts", {})  # markers written before file counts were recorded
+    if "clips" in counts:
+        return int(counts["clips"])
+    if "music" in counts:
+        return int(counts["music"]) + int(counts.get("speech", 0))
+    return None
+
+
+def demo_complete(path) -> bool:
+    """True when ``path`` is a finished demo dataset of the current version.
+
+    The marker file, written last, records the version and the number of audio files;
+    both must match what is on disk, so a folder with clips missing is not complete.
+
+    Example
+    -------
+    >>> demo_complete("/nonexistent")
+    False
+    """
+    path = Path(path)
+    marker = path / DEMO_MARKER
+    if not marker.is_file():
+        return False
+    try:
+        info = json.loads(marker.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    if info.get("version") != DEMO_VERSION:
+        return False
+    expected = _expected_files(info)
+    return expected is not None and count_audio_files(path) == expected

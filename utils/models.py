@@ -134,8 +134,10 @@ def distribution_strategy(*, devices=None):
 
     Example
     -------
-    >>> distribution_strategy().num_replicas_in_sync >= 1  # doctest: +SKIP
-    True
+    ::
+
+        distribution_strategy().num_replicas_in_sync >= 1
+        # True
     """
     import tensorflow as tf
 
@@ -801,9 +803,11 @@ def tagging_cnn(
 
     Example
     -------
-    >>> m = tagging_cnn(filters=(8, 8), dense_units=0, n_mels=32, chunk_samples=16000)  # doctest: +SKIP
-    >>> m.input_shape, m.output_shape  # doctest: +SKIP
-    ((None, 16000), (None, 50))
+    ::
+
+        m = tagging_cnn(filters=(8, 8), dense_units=0, n_mels=32, chunk_samples=16000)
+        m.input_shape, m.output_shape
+        # ((None, 16000), (None, 50))
     """
     filters = list(filters)
     if not filters:
@@ -931,8 +935,10 @@ def front_end_settings(model) -> dict:
 
     Example
     -------
-    >>> front_end_settings(tagging_cnn(filters=(4,), dense_units=0))  # doctest: +SKIP
-    {'sr': 16000, 'chunk_samples': 59049}
+    ::
+
+        front_end_settings(tagging_cnn(filters=(4,), dense_units=0))
+        # {'sr': 16000, 'chunk_samples': 59049}
     """
     import keras
 
@@ -969,9 +975,11 @@ def forward_flops(model) -> int:
     One block of 8 filters on 32 bands x 63 frames, and 8 x 50 output weights:
     32 x 63 x 3 x 3 x 1 x 8 x 2 + 8 x 50 x 2 operations.
 
-    >>> m = tagging_cnn(filters=(8,), dense_units=0, n_mels=32, chunk_samples=16000)  # doctest: +SKIP
-    >>> forward_flops(m)  # doctest: +SKIP
-    291104
+    ::
+
+        m = tagging_cnn(filters=(8,), dense_units=0, n_mels=32, chunk_samples=16000)
+        forward_flops(m)
+        # 291104
     """
     import keras
 
@@ -1010,7 +1018,9 @@ def load_model(path, *, compile: bool = True):
 
     Example
     -------
-    >>> model = load_model("data/models/music_tagger.keras")  # doctest: +SKIP
+    ::
+
+        model = load_model("data/models/music_tagger.keras")
     """
     from pathlib import Path
 

@@ -18,12 +18,14 @@ for every such clip. ``log_mel(y, dtype="float16")`` reproduces that bug on purp
 
 Example
 -------
->>> from utils import musicnn
->>> out = musicnn.predict("song.mp3", weights="MTT_musicnn")  # doctest: +SKIP
->>> out["taggram"].shape, out["penultimate"].shape  # (patches, 50), (patches, 200)  # doctest: +SKIP
-((10, 50), (10, 200))
->>> musicnn.top_tags(out["taggram"].mean(axis=0), weights="MTT_musicnn", k=3)  # doctest: +SKIP
-[('guitar', 0.52), ('classical', 0.41), ('slow', 0.33)]
+::
+
+    from utils import musicnn
+    out = musicnn.predict("song.mp3", weights="MTT_musicnn")
+    out["taggram"].shape, out["penultimate"].shape  # (patches, 50), (patches, 200)
+    # ((10, 50), (10, 200))
+    musicnn.top_tags(out["taggram"].mean(axis=0), weights="MTT_musicnn", k=3)
+    # [('guitar', 0.52), ('classical', 0.41), ('slow', 0.33)]
 """
 
 from __future__ import annotations
@@ -209,7 +211,7 @@ def checkpoint_prefix(weights: str = "MTT_musicnn") -> str:
 
     Example
     -------
-    >>> checkpoint_prefix("MTT_vgg").endswith("MTT_vgg/")  # doctest: +SKIP
+    >>> checkpoint_prefix("MTT_vgg").endswith("MTT_vgg/")
     True
     """
     _info(weights)
@@ -237,7 +239,7 @@ def read_checkpoint(weights: str = "MTT_musicnn") -> dict:
 
     Example
     -------
-    >>> read_checkpoint("MTT_musicnn")["conv2d/kernel"].shape  # doctest: +SKIP
+    >>> read_checkpoint("MTT_musicnn")["conv2d/kernel"].shape
     (7, 38, 1, 204)
     """
     with config.quiet_native_stderr():
@@ -258,7 +260,7 @@ def published_scores(weights: str = "MTT_musicnn") -> dict:
 
     Example
     -------
-    >>> published_scores("MTT_musicnn")  # doctest: +SKIP
+    >>> published_scores("MTT_musicnn")
     {'roc_auc': 0.9066769123674747, 'pr_auc': 0.38310571748763617}
     """
     _info(weights)
@@ -430,7 +432,7 @@ def build(weights: str = "MTT_musicnn", *, frames: int = PATCH_FRAMES):
 
     Example
     -------
-    >>> build("MTT_vgg").output["pool5"].shape  # doctest: +SKIP
+    >>> build("MTT_vgg").output["pool5"].shape
     (None, 256)
     """
     info = _info(weights)
@@ -525,9 +527,11 @@ def load(weights: str = "MTT_musicnn", *, frames: int = PATCH_FRAMES, mapping: d
 
     Example
     -------
-    >>> model = load("MTT_musicnn")  # doctest: +SKIP
-    >>> model.predict(patches(log_mel(y)))["taggram"].shape  # doctest: +SKIP
-    (10, 50)
+    ::
+
+        model = load("MTT_musicnn")
+        model.predict(patches(log_mel(y)))["taggram"].shape
+        # (10, 50)
     """
     variables = read_checkpoint(weights)
     model = build(weights, frames=frames)
@@ -545,7 +549,7 @@ def pretrained(weights: str = "MTT_musicnn", *, frames: int = PATCH_FRAMES):
 
     Example
     -------
-    >>> pretrained("MTT_musicnn") is pretrained("MTT_musicnn")  # doctest: +SKIP
+    >>> pretrained("MTT_musicnn") is pretrained("MTT_musicnn")
     True
     """
     key = (weights, frames)
@@ -652,8 +656,10 @@ def float16_constant_taggram(weights: str = "MTT_musicnn") -> np.ndarray:
 
     Example
     -------
-    >>> top_tags(float16_constant_taggram("MTT_musicnn"), k=1)  # doctest: +SKIP
-    [('guitar', 0.371...)]
+    ::
+
+        top_tags(float16_constant_taggram("MTT_musicnn"), k=1)
+        # [('guitar', 0.371...)]
     """
     if _info(weights).architecture != "musicnn":
         raise ValueError(f"only the musicnn models have a constant taggram, not {weights}")
@@ -674,7 +680,7 @@ def is_float16_constant(taggram, *, weights: str = "MTT_musicnn", atol: float = 
 
     Example
     -------
-    >>> is_float16_constant(float16_constant_taggram())  # doctest: +SKIP
+    >>> is_float16_constant(float16_constant_taggram())
     True
     """
     constant = float16_constant_taggram(weights)
@@ -735,8 +741,10 @@ def file_patches(path, *, dtype="float32", frames: int = PATCH_FRAMES) -> np.nda
 
     Example
     -------
-    >>> file_patches("song.mp3").shape  # 30 s  # doctest: +SKIP
-    (10, 187, 96)
+    ::
+
+        file_patches("song.mp3").shape  # 30 s
+        # (10, 187, 96)
     """
     return patches(log_mel(audio.load(path, sr=SR), dtype=dtype), frames=frames)
 
@@ -786,9 +794,11 @@ def predict(source, *, weights: str = "MTT_musicnn", batch_size: int = 16, model
 
     Example
     -------
-    >>> out = predict("song.mp3", weights="MSD_musicnn")  # doctest: +SKIP
-    >>> top_tags(out["taggram"].mean(axis=0), weights="MSD_musicnn", k=2)  # doctest: +SKIP
-    [('rock', 0.31), ('alternative', 0.17)]
+    ::
+
+        out = predict("song.mp3", weights="MSD_musicnn")
+        top_tags(out["taggram"].mean(axis=0), weights="MSD_musicnn", k=2)
+        # [('rock', 0.31), ('alternative', 0.17)]
     """
     X = source if isinstance(source, np.ndarray) else file_patches(source)
     if X.ndim != 3 or X.shape[2] != N_MELS:
@@ -854,8 +864,10 @@ def clip_embedding(path, *, weights: str = "MTT_musicnn", layers=None) -> np.nda
 
     Example
     -------
-    >>> clip_embedding("song.mp3", layers=["penultimate"]).shape  # doctest: +SKIP
-    (200,)
+    ::
+
+        clip_embedding("song.mp3", layers=["penultimate"]).shape
+        # (200,)
     """
     layers = _layers_of(weights, layers)
     out = predict(path, weights=weights)
@@ -902,9 +914,11 @@ def embed(
 
     Example
     -------
-    >>> res = embed(df["path"], weights="MSD_musicnn")  # doctest: +SKIP
-    >>> res.features.shape  # doctest: +SKIP
-    (128, 200)
+    ::
+
+        res = embed(df["path"], weights="MSD_musicnn")
+        res.features.shape
+        # (128, 200)
     """
     layers = list(_layers_of(weights, layers))
     pretrained(weights)  # load once, before the progress bar starts

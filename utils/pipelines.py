@@ -12,9 +12,11 @@ pipeline's ``skipped`` lists every such file with its reason once the data has b
 
 Example
 -------
->>> train = audio_dataset(paths, Y, chunk_samples=59049, training=True, batch_size=16)  # doctest: +SKIP
->>> model.fit(train.dataset, epochs=10)  # doctest: +SKIP
->>> clips, scores = predict_clips(model, audio_dataset(test_paths, Y_test, ...))  # doctest: +SKIP
+::
+
+    train = audio_dataset(paths, Y, chunk_samples=59049, training=True, batch_size=16)
+    model.fit(train.dataset, epochs=10)
+    clips, scores = predict_clips(model, audio_dataset(test_paths, Y_test, ...))
 """
 
 from __future__ import annotations
@@ -79,7 +81,9 @@ def decoded_audio(path, *, sr: int, cache_dir=None) -> np.ndarray:
 
     Example
     -------
-    >>> y = decoded_audio("clip.mp3", sr=16000, cache_dir=default_cache_dir())  # doctest: +SKIP
+    ::
+
+        y = decoded_audio("clip.mp3", sr=16000, cache_dir=default_cache_dir())
     """
     if cache_dir is None:
         return audio.load(path, sr=sr)
@@ -273,11 +277,13 @@ def audio_dataset(
 
     Example
     -------
-    >>> pipe = audio_dataset(paths, Y, chunk_samples=59049, training=False, batch_size=32)  # doctest: +SKIP
-    >>> for x, y in pipe.dataset.take(1): print(x.shape, y.shape)  # doctest: +SKIP
-    (32, 59049) (32, 50)
-    >>> print(pipe.report())  # doctest: +SKIP
-    all 160 files read (so far)
+    ::
+
+        pipe = audio_dataset(paths, Y, chunk_samples=59049, training=False, batch_size=32)
+        for x, y in pipe.dataset.take(1): print(x.shape, y.shape)
+        # (32, 59049) (32, 50)
+        print(pipe.report())
+        # all 160 files read (so far)
     """
     with config.quiet_native_stderr():
         import tensorflow as tf
@@ -389,8 +395,10 @@ def predict_clips(model, pipeline: AudioPipeline, *, method: str = "mean"):
 
     Example
     -------
-    >>> clips, scores = predict_clips(model, test)  # doctest: +SKIP
-    >>> evaluation.per_tag_scores(test.labels[clips], scores, tags=TOP50_TAGS)  # doctest: +SKIP
+    ::
+
+        clips, scores = predict_clips(model, test)
+        evaluation.per_tag_scores(test.labels[clips], scores, tags=TOP50_TAGS)
     """
     if pipeline.training:
         raise ValueError(

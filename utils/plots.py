@@ -144,7 +144,9 @@ def waveform(y, *, sr, ax=None, title=None):
 
     Example
     -------
-    >>> waveform(np.sin(np.linspace(0, 100, 22050)), sr=22050, title="sine")  # doctest: +SKIP
+    ::
+
+        waveform(np.sin(np.linspace(0, 100, 22050)), sr=22050, title="sine")
     """
     import librosa.display
 
@@ -209,7 +211,9 @@ def spectrogram(
 
     Example
     -------
-    >>> spectrogram(audio.log_mel(y, sr=sr), sr=sr, hop_length=512)  # doctest: +SKIP
+    ::
+
+        spectrogram(audio.log_mel(y, sr=sr), sr=sr, hop_length=512)
     """
     import librosa.display
 
@@ -257,7 +261,9 @@ def rhythm_pattern(rp, *, ax=None, title=None, colorbar=True, vmax=None):
 
     Example
     -------
-    >>> rhythm_pattern(psychoacoustics.rhythm_patterns(y, sr=sr), title="classical")  # doctest: +SKIP
+    ::
+
+        rhythm_pattern(psychoacoustics.rhythm_patterns(y, sr=sr), title="classical")
     """
     rp = np.asarray(rp)
     n_bands = len(psychoacoustics.BARK_EDGES) - 1
@@ -305,7 +311,9 @@ def history(hist, *, metric: str = "accuracy", axes=None, title=None):
 
     Example
     -------
-    >>> history({"loss": [0.7, 0.4], "val_loss": [0.7, 0.5]})  # doctest: +SKIP
+    ::
+
+        history({"loss": [0.7, 0.4], "val_loss": [0.7, 0.5]})
     """
     import matplotlib.pyplot as plt
 
@@ -494,7 +502,9 @@ def embedding_map(
 
     Example
     -------
-    >>> embedding_map([[0, 0], [1, 1], [2, 0]], labels=["rock", "jazz", None])  # doctest: +SKIP
+    ::
+
+        embedding_map([[0, 0], [1, 1], [2, 0]], labels=["rock", "jazz", None])
     """
     import matplotlib.pyplot as plt
 
@@ -544,8 +554,10 @@ def taggram(scores, *, tags, hop_seconds: float = 3.0, top: int | None = 10, ax=
 
     Example
     -------
-    >>> out = musicnn.predict("song.mp3")  # doctest: +SKIP
-    >>> taggram(out["taggram"], tags=musicnn.tags("MTT_musicnn"), title="song.mp3")  # doctest: +SKIP
+    ::
+
+        out = musicnn.predict("song.mp3")
+        taggram(out["taggram"], tags=musicnn.tags("MTT_musicnn"), title="song.mp3")
     """
     scores = np.asarray(scores, dtype=np.float64)
     tags = [str(t) for t in tags]

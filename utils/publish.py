@@ -9,7 +9,7 @@ Usage::
 ``make demo`` runs ``results`` after the notebooks, ``make slides`` and ``make site`` the
 others. They read the executed notebooks in ``build/`` (``build/quick/`` with ``--quick``,
 the default when ``MUSICDL_QUICK=1``) and the results files
-(:func:`utils.evaluation.load_results`). Nothing here downloads anything: the notebook
+(:func:`utils.results.load_results`). Nothing here downloads anything: the notebook
 pages are self-contained (images and sound embedded; MathJax comes from its CDN only on a
 page with formulas); the slides load reveal.js from its CDN, as ``jupyter nbconvert --to
 slides`` does.
@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import GITHUB_REPO, config, evaluation, runner
+from . import GITHUB_REPO, config, results, runner
 
 __all__ = [
     "README_BEGIN",
@@ -93,8 +93,8 @@ REFERENCES = (
 # --------------------------------------------------------------------------------------
 
 
-def _ours(row: dict, results: dict) -> str:
-    res = results.get(row["notebook"])
+def _ours(row: dict, by_notebook: dict) -> str:
+    res = by_notebook.get(row["notebook"])
     if res is None:
         return f"not yet ({row['notebook'][:2]} not run)"
     metrics = res["metrics"]
@@ -126,13 +126,13 @@ def comparison_table(*, quick: bool = False) -> str:
     str
         One row per published number (:data:`REFERENCES`).
     """
-    results = {r["notebook"]: r for r in evaluation.load_results(quick=quick)}
+    by_notebook = {r["notebook"]: r for r in results.load_results(quick=quick)}
     rows = [
         "| task | metric | published | published value | this series |",
         "|---|---|---|---|---|",
     ]
     for ref in REFERENCES:
-        ours = _ours(ref, results)
+        ours = _ours(ref, by_notebook)
         for source, value in ref["published"]:
             rows.append(f"| {ref['task']} | {ref['metric']} | {source} | {value} | {ours} |")
     return "\n".join(rows)
@@ -156,14 +156,14 @@ def results_markdown(*, quick: bool = False) -> str:
         "| notebook | data | source | mode | seconds | headline metrics |",
         "|---|---|---|---|---|---|",
     ]
-    results = evaluation.load_results(quick=quick)
-    for res in results:
+    records = results.load_results(quick=quick)
+    for res in records:
         mode = "quick" if res["quick"] else "full"
         rows.append(
             f"| {res['notebook']} | {res['dataset']} | {res['source']} | {mode} "
             f"| {res['seconds']:.0f} | {runner.headline(res['metrics'])} |"
         )
-    if not results:
+    if not records:
         folder = config.results_dir(quick=quick)
         rows.append(f"| (no results files in {folder}: run `make demo`) | | | | | |")
     return (

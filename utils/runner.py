@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import GITHUB_REPO, config, datasets, evaluation, layouts
+from . import GITHUB_REPO, config, datasets, demo, layouts, results
 
 __all__ = [
     "COLAB_BADGE",
@@ -143,15 +143,15 @@ if IS_COLAB:
     if NO_DEPS:
         PIP_ARGS = " ".join(shlex.quote(r) for r in NO_DEPS)
         %pip install -q --no-deps {PIP_ARGS}
-    from utils import download
+    from utils import catalog
 
-    for line in download.offer(NEEDS):
+    for line in catalog.offer(NEEDS):
         print(line)""",
     ),
     ("markdown", "The installed packages, against the oldest versions the notebooks work with:"),
     (
         "code",
-        """from utils import evaluation, models
+        """from utils import evaluation, models, results
 
 TIMER = evaluation.Timer()  # the notebook's wall time, for its results file
 versions = config.package_report()
@@ -429,18 +429,64 @@ def build_dir(*, quick: bool) -> Path:
     return root / "quick" if quick else root
 
 
-def _env(quick: bool) -> dict:
+def _kernel_env() -> dict:
     # The kernels start in notebooks/: hand them absolute data and results folders, so that
     # they read exactly what the runner prepared. Inline figures even when the calling shell
-    # sets another backend (e.g. MPLBACKEND=Agg).
-    return {
-        "MUSICDL_QUICK": "1" if quick else "0",
-        "MUSICDL_DATA": str(config.data_dir()),
-        "MUSICDL_RESULTS": str(config.results_dir()),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "MUSICDL_HEADLESS": "1",  # no one moves a widget: plots.live draws a static figure
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    }
+    # sets another backend (e.g. MPLBACKEND=Agg). The run parameters are not here: they are
+    # injected after the parameters cell (:func:`inject_parameters`), as papermill does.
+    env = dict(os.environ)
+    for name in PARAMETER_VARIABLES.values():
+        env.pop(name, None)  # the kernel gets them only through its parameters cell
+    env.update(
+        {
+            "MUSICDL_DATA": str(config.data_dir()),
+            "MUSICDL_RESULTS": str(config.results_dir()),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "MUSICDL_HEADLESS": "1",  # no one moves a widget: plots.live draws a static figure
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        }
+    )
+    return env
+
+
+#: The parameters-cell names the runner sets, and the environment variables they default to.
+PARAMETER_VARIABLES = {"QUICK": "MUSICDL_QUICK", "DATASET": "MUSICDL_DATASET"}
+
+
+def inject_parameters(nb, params: config.RunParameters):
+    """Insert a cell that sets the run parameters right after the ``parameters`` cell.
+
+    The cell is tagged ``injected-parameters`` and holds ``QUICK = ...`` and
+    ``DATASET = ...``, as ``papermill -p QUICK True`` would write it, so the cells after it
+    see the values of this run whatever the environment says.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook, changed in place.
+    params : utils.config.RunParameters
+        The run's parameters.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        ``nb``.
+
+    Notes
+    -----
+    A notebook without a ``parameters`` cell gets the cell first, as papermill does.
+    """
+    import nbformat
+
+    index = next(
+        (i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), -1
+    )
+    source = (
+        f"# Parameters set by the runner\nQUICK = {params.quick!r}\nDATASET = {params.dataset!r}"
+    )
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+    nb.cells.insert(index + 1, cell)
+    return nb
 
 
 def _failure_text(nb, exc) -> str:
@@ -453,7 +499,13 @@ def _failure_text(nb, exc) -> str:
 
 
 def execute(
-    path, *, quick: bool, out_dir=None, timeout: int = 900, html: bool = False
+    path,
+    *,
+    quick: bool,
+    dataset: str | None = None,
+    out_dir=None,
+    timeout: int = 900,
+    html: bool = False,
 ) -> NotebookRun:
     """Run one notebook top to bottom in a fresh ``python3`` kernel.
 
@@ -462,7 +514,9 @@ def execute(
     path : str or pathlib.Path
         The notebook.
     quick : bool
-        Sets ``MUSICDL_QUICK`` for the kernel.
+        Quick mode, injected after the notebook's parameters cell (:func:`inject_parameters`).
+    dataset : {"auto", "real", "demo"}, optional
+        Which copy of each dataset; default ``$MUSICDL_DATASET`` (else ``"auto"``).
     out_dir : str or pathlib.Path, optional
         Where to write the executed notebook (and its HTML when ``html=True``).
     timeout : int
@@ -480,8 +534,8 @@ def execute(
 
     path = Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
-    saved = {k: os.environ.get(k) for k in _env(quick)}
-    os.environ.update(_env(quick))
+    params = config.run_parameters(quick=quick, dataset=dataset)
+    inject_parameters(nb, params)
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -494,7 +548,7 @@ def execute(
     # that is shown only when the notebook fails.
     kernel_log = tempfile.TemporaryFile(mode="w+")
     try:
-        client.execute(stderr=kernel_log)
+        client.execute(stderr=kernel_log, env=_kernel_env())
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         error = _failure_text(nb, exc)
         kernel_log.seek(0)
@@ -503,11 +557,6 @@ def execute(
             error += f"\n\nkernel stderr (last lines):\n{tail}"
     finally:
         kernel_log.close()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     run = NotebookRun(path=path, seconds=time.perf_counter() - start, error=error)
     if out_dir is not None:
         out_dir = Path(out_dir)
@@ -553,9 +602,9 @@ def results_table(runs=None, *, quick: bool = False) -> str:
         "| notebook | status | data | mode | seconds | headline metrics |",
         "|---|---|---|---|---|---|",
     ]
-    results = {r["notebook"]: r for r in evaluation.load_results(quick=quick)}
-    for stem in sorted(set(results) | set(by_stem)):
-        run, res = by_stem.get(stem), results.get(stem)
+    records = {r["notebook"]: r for r in results.load_results(quick=quick)}
+    for stem in sorted(set(records) | set(by_stem)):
+        run, res = by_stem.get(stem), records.get(stem)
         status = "-" if run is None else ("ok" if run.ok else "FAILED")
         if res is None:
             rows.append(f"| {stem} | {status} | - | - | {run.seconds:.0f} | no results file |")
@@ -576,8 +625,14 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        default=config.run_parameters().quick,
+        default=None,
         help="quick mode (the default when MUSICDL_QUICK=1)",
+    )
+    parser.add_argument(
+        "--dataset",
+        choices=config.DATASET_MODES,
+        default=None,
+        help="which copy of each dataset (default $MUSICDL_DATASET, else auto)",
     )
     parser.add_argument(
         "--out", default=None, help="output folder (default build/, or build/quick/ with --quick)"
@@ -598,15 +653,20 @@ def main(argv=None) -> int:
         print(f"README.md: {'updated' if sync_readme() else 'already in sync'}")
         return 0
 
-    out = Path(args.out) if args.out else build_dir(quick=args.quick)
+    try:
+        params = config.run_parameters(quick=args.quick or None, dataset=args.dataset)
+    except ValueError as err:
+        parser.error(str(err))
+    out = Path(args.out) if args.out else build_dir(quick=params.quick)
 
     selected = notebooks(args.notebooks)
     needed = sorted({name for path in selected for name in declared_datasets(path)})
     if needed:
-        print("Data (real where downloaded, else the offline demo, generated on first use):")
+        print("Data (real where downloaded, else the offline demo, made on first use):")
+    demo.prepare([n for n in needed if not layouts.dataset(n).optional], params)
     for name in needed:
         try:
-            root, source = datasets.locate(name, quick=args.quick)
+            root, source = datasets.locate(name, params)
         except FileNotFoundError:
             if not layouts.dataset(name).optional:
                 raise
@@ -616,21 +676,25 @@ def main(argv=None) -> int:
             )
             continue
         print(f"  {name}: {source} ({root})")
-    print(
-        f"Running {len(selected)} notebook(s) in {'quick' if args.quick else 'full'} mode into {out}"
-    )
+    mode = "quick" if params.quick else "full"
+    print(f"Running {len(selected)} notebook(s) in {mode} mode into {out}")
     runs = []
     for path in selected:
         print(f"- {path.name} ...", end=" ", flush=True)
         run = execute(
-            path, quick=args.quick, out_dir=out, timeout=args.timeout, html=not args.no_html
+            path,
+            quick=params.quick,
+            dataset=params.dataset,
+            out_dir=out,
+            timeout=args.timeout,
+            html=not args.no_html,
         )
         runs.append(run)
         print(f"{'ok' if run.ok else 'FAILED'} in {run.seconds:.0f} s")
         if not run.ok:
             print(run.error, file=sys.stderr)
     print()
-    print(results_table(runs, quick=args.quick))
+    print(results_table(runs, quick=params.quick))
     failed = [r.path.name for r in runs if not r.ok]
     if failed:
         print(

@@ -367,7 +367,7 @@ def relevance_matrix(Y, Y_items=None, *, graded: bool = False, measure="dice", w
     Parameters
     ----------
     Y : array_like [shape=(n_queries, n_tags)]
-        0/1 tags of the queries, e.g. ``datasets.group_tags(df, datasets.GENRES)``.
+        0/1 tags of the queries, e.g. ``vocabulary.group_tags(df, vocabulary.GENRES)``.
     Y_items : array_like [shape=(n_items, n_tags)], optional
         0/1 tags of the items searched; default ``Y`` (the clips search each other).
     graded : bool
@@ -810,7 +810,7 @@ def genuine_impostor_pairs(Y, *, n_pairs: int, seed: int = config.SEED, exclude=
     Parameters
     ----------
     Y : array_like [shape=(n_clips, n_tags)]
-        0/1 tags, e.g. ``datasets.group_tags(df, datasets.GENRES)``.
+        0/1 tags, e.g. ``vocabulary.group_tags(df, vocabulary.GENRES)``.
     n_pairs : int
         How many pairs.
     seed : int

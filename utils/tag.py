@@ -109,8 +109,10 @@ def predict_tags(path, *, model, tags=None, top_k: int = 5, batch_size: int = 16
 
     Example
     -------
-    >>> predict_tags("song.mp3", model="data/models/music_tagger.keras", top_k=3)  # doctest: +SKIP
-    [('guitar', 0.81), ('rock', 0.64), ('loud', 0.41)]
+    ::
+
+        predict_tags("song.mp3", model="data/models/music_tagger.keras", top_k=3)
+        # [('guitar', 0.81), ('rock', 0.64), ('loud', 0.41)]
     """
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, found {top_k}")
@@ -153,8 +155,10 @@ def predict_pretrained(path, *, weights: str = "MTT_musicnn", top_k: int = 5) ->
 
     Example
     -------
-    >>> predict_pretrained("song.mp3", top_k=2)  # doctest: +SKIP
-    [('guitar', 0.52), ('classical', 0.41)]
+    ::
+
+        predict_pretrained("song.mp3", top_k=2)
+        # [('guitar', 0.52), ('classical', 0.41)]
     """
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, found {top_k}")
@@ -167,8 +171,8 @@ def describe_pretrained(weights: str) -> str:
 
     Example
     -------
-    >>> describe_pretrained("MTT_musicnn")  # doctest: +SKIP
-    'musicnn MTT_musicnn (Pons & Serra 2019), pretrained on MagnaTagATune ...'
+    >>> describe_pretrained("MTT_musicnn")  # doctest: +ELLIPSIS
+    'the pretrained musicnn MTT_musicnn (musicnn 0.1.0, Pons & Serra 2019), trained on MagnaTagATune ...'
     """
     info = musicnn.MODELS[weights]
     try:
