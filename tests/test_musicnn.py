@@ -199,3 +199,23 @@ def test_embed_caches_and_names_a_bad_file(shared_data, tmp_path):
     assert full.features.shape == (1, 200 + 753 + 753)
     with pytest.raises(ValueError, match="offers the features pool5"):
         musicnn.embed(clips, weights="MTT_vgg", layers=["penultimate"], cache_dir=False)
+
+
+def test_compare_with_reference_and_the_fine_tuning_back_end(reference, shared_data):
+    table = musicnn.compare_with_reference(
+        shared_data / "reference" / "musicnn_reference.json", max_patches=1
+    )
+    assert set(table.weights) == set(musicnn.REFERENCE_WEIGHTS) and table.recording.nunique() == 2
+    assert table.max_abs_diff.max() < TOLERANCE
+    X, entry = reference["librosa/audio/198-209-0000.ogg"]
+    features = musicnn.midend(X)
+    assert features.shape == (len(X), 187, 753)
+    # the back end rebuilt on the mid end gives the pretrained penultimate layer
+    back = musicnn.backend_classifier(3)
+    assert [layer.trainable for layer in back.layers if layer.weights] == [False, True, False, True]
+    import keras
+
+    penultimate = keras.Model(back.input, back.get_layer("penultimate").output)
+    np.testing.assert_allclose(
+        penultimate(features, training=False), musicnn.predict(X)["penultimate"], atol=1e-4
+    )

@@ -69,6 +69,12 @@ __all__ = [
     "top_tags",
     "clip_embedding",
     "embed",
+    "central",
+    "midend",
+    "backend_classifier",
+    "REFERENCE_WEIGHTS",
+    "reference_file",
+    "compare_with_reference",
 ]
 
 #: The wheel that holds the checkpoints; ``make setup`` installs it with ``--no-deps``
@@ -842,7 +848,23 @@ def _layers_of(weights: str, layers) -> tuple:
     return layers
 
 
-def clip_embedding(path, *, weights: str = "MTT_musicnn", layers=None) -> np.ndarray:
+def central(X, max_patches: int | None):
+    """The ``max_patches`` central patches of ``X`` (all of them when ``None`` or fewer).
+
+    Example
+    -------
+    >>> central(np.arange(5), 2).tolist()
+    [1, 2]
+    """
+    if max_patches is None or len(X) <= max_patches:
+        return X
+    start = (len(X) - max_patches) // 2
+    return X[start : start + max_patches]
+
+
+def clip_embedding(
+    path, *, weights: str = "MTT_musicnn", layers=None, max_patches: int | None = None
+) -> np.ndarray:
     """One file's clip-level embedding: features of the pretrained model, averaged over patches.
 
     A per-file function for :func:`utils.features.extract` (it runs the model in the calling
@@ -856,6 +878,8 @@ def clip_embedding(path, *, weights: str = "MTT_musicnn", layers=None) -> np.nda
     layers : sequence of str, optional
         Which features of :data:`EMBEDDING_LAYERS`, concatenated in this order; default all
         of the architecture's.
+    max_patches : int, optional
+        Average only the central ``max_patches`` patches (quick runs); default all.
 
     Returns
     -------
@@ -870,7 +894,7 @@ def clip_embedding(path, *, weights: str = "MTT_musicnn", layers=None) -> np.nda
         # (200,)
     """
     layers = _layers_of(weights, layers)
-    out = predict(path, weights=weights)
+    out = predict(central(file_patches(path), max_patches), weights=weights)
     return np.concatenate([out[name].mean(axis=0) for name in layers]).astype(np.float32)
 
 
@@ -879,6 +903,7 @@ def embed(
     *,
     weights: str = "MTT_musicnn",
     layers=("penultimate",),
+    max_patches: int | None = None,
     cache_dir=None,
     progress: bool = True,
 ):
@@ -900,6 +925,8 @@ def embed(
     layers : sequence of str or None
         Features of :data:`EMBEDDING_LAYERS`, concatenated (``None``: all); default the
         penultimate layer (200 numbers per clip), the usual transfer-learning embedding.
+    max_patches : int, optional
+        Average only each file's central ``max_patches`` 3 s patches; default all.
     cache_dir : str, pathlib.Path, None or False
         See :func:`utils.features.extract`.
     progress : bool
@@ -931,8 +958,196 @@ def embed(
         progress=progress,
         weights=weights,
         layers=layers,
+        max_patches=max_patches,
     )
     if not res.paths:
         dim = sum(EMBEDDING_LAYERS[_info(weights).architecture][name] for name in layers)
         res.features = np.zeros((0, dim), dtype=np.float32)
     return res
+
+
+# --------------------------------------------------------------------------- fine-tuning
+
+_MIDEND = 753  # features per frame after the mid end: 561 front-end + 3 x 64 mid-end
+
+
+def midend(X, *, weights: str = "MTT_musicnn", batch_size: int = 16) -> np.ndarray:
+    """The frozen front and mid end of a pretrained musicnn: the feature map the back end pools.
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n_patches, frames, 96)]
+        Patches from :func:`patches`.
+    weights : str
+        A musicnn model of :data:`WEIGHTS`.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_patches, frames, 753), dtype=float32]
+        The input of :func:`backend_classifier`.
+
+    Example
+    -------
+    >>> midend(np.zeros((1, PATCH_FRAMES, N_MELS), np.float32)).shape
+    (1, 187, 753)
+    """
+    if _info(weights).architecture != "musicnn":
+        raise ValueError(f"{weights} has no mid end; use a musicnn model")
+    import keras
+
+    full = pretrained(weights, frames=X.shape[1])
+    key = ("midend", weights, X.shape[1])
+    if key not in _LOADED:
+        _LOADED[key] = keras.Model(full.input, full.get_layer("midend_features").output)
+    forward = _graph(_LOADED[key])
+    X = np.asarray(X, dtype=np.float32)
+    return np.concatenate(
+        [np.asarray(forward(X[i : i + batch_size])) for i in range(0, len(X), batch_size)]
+    )
+
+
+def backend_classifier(
+    n_outputs: int, *, weights: str = "MTT_musicnn", frames: int = PATCH_FRAMES, dropout=0.5
+):
+    """The back end of musicnn with its pretrained weights and a new output layer, to fine-tune.
+
+    The back end (max and mean pooling over time, batch normalisation, the 200-unit dense
+    layer and its batch normalisation) starts from the pretrained weights; its dense layer
+    and the new output layer are trainable, its batch normalisations keep their pretrained
+    statistics (a small collection's batches would give noisy ones). Its input is the mid-end
+    feature map (:func:`midend`), computed once: training never runs the frozen front end.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Classes (softmax), or 1 (sigmoid).
+    weights : str
+        A musicnn model of :data:`WEIGHTS`.
+    frames : int
+        Frames per patch.
+    dropout : float
+        Dropout before the dense layer and before the output, as in training (0.5).
+
+    Returns
+    -------
+    keras.Model
+        Input ``(patches, frames, 753)``; output ``(patches, n_outputs)`` probabilities.
+        Uncompiled.
+
+    Example
+    -------
+    >>> backend_classifier(2).output.shape
+    (None, 2)
+    """
+    if _info(weights).architecture != "musicnn":
+        raise ValueError(f"{weights} has no musicnn back end")
+    with config.quiet_native_stderr():
+        import keras
+
+    L = keras.layers
+    x = keras.Input((frames, _MIDEND), name="midend_features")
+    max_pool = L.Reshape((_MIDEND, 1))(L.GlobalMaxPooling1D()(x))
+    mean_pool = L.Reshape((_MIDEND, 1))(L.GlobalAveragePooling1D()(x))
+    h = L.Flatten()(L.Concatenate(axis=2)([max_pool, mean_pool]))
+    h = L.BatchNormalization(name="backend_pool_bn", trainable=False)(h)
+    h = L.Dropout(dropout)(h)
+    h = L.Dense(200, activation="relu", name="backend_dense")(h)
+    h = L.BatchNormalization(name="penultimate", trainable=False)(h)
+    h = L.Dropout(dropout)(h)
+    activation = "sigmoid" if n_outputs == 1 else "softmax"
+    out = L.Dense(n_outputs, activation=activation, name="head")(h)
+    model = keras.Model(x, out, name=f"{weights}_backend")
+    source = pretrained(weights, frames=frames)
+    for name in ("backend_pool_bn", "backend_dense", "penultimate"):
+        model.get_layer(name).set_weights(source.get_layer(name).get_weights())
+    return model
+
+
+# --------------------------------------------------------------------------- the original's outputs
+
+#: The models the reference outputs of the original network cover.
+REFERENCE_WEIGHTS = ("MTT_musicnn", "MSD_musicnn", "MTT_vgg")
+
+
+def reference_file():
+    """Where the original network's outputs for real recordings are, for developers and CI.
+
+    ``../shared/data/reference/musicnn_reference.json`` beside the project (computed with the
+    wheel's own TF1 graph; its ``about`` says how); users do not have it.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file, or ``None`` when it is not there.
+
+    Example
+    -------
+    >>> reference_file() is None or reference_file().name == "musicnn_reference.json"
+    True
+    """
+    path = config.repo_root().parent / "shared" / "data" / "reference" / "musicnn_reference.json"
+    return path if path.is_file() else None
+
+
+def compare_with_reference(path, *, weights=REFERENCE_WEIGHTS, max_patches: int | None = None):
+    """The port's largest difference from the original network, per clip, model and output.
+
+    Each clip of the reference file is read as the original read it (16 kHz,
+    :func:`file_patches`); the port's taggram of the first patch and its mean over patches,
+    and the means of the ``max_pool`` and ``mean_pool`` features, are compared with the
+    original's. The original's ``penultimate`` "mean" is its first patch's vector (its
+    extractor unpacks every later patch's penultimate layer into a variable it never reads),
+    so it is compared with the port's first patch.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The reference file (:func:`reference_file`); its clips' paths are relative to the
+        folder above its own.
+    weights : sequence of str
+        Models to compare.
+    max_patches : int, optional
+        Compare only the clips of at most this many patches (quick runs); default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``recording``, ``weights``, ``patches``, ``output``, ``max_abs_diff``.
+
+    Example
+    -------
+    ::
+
+        table = compare_with_reference(reference_file())
+        table.max_abs_diff.max()
+        # 6.9e-05
+    """
+    import json
+
+    import pandas as pd
+
+    path = Path(path)
+    ref = json.loads(path.read_text(encoding="utf-8"))
+    root = path.parent.parent
+    rows = []
+    for name, entry in ref["clips"].items():
+        if max_patches is not None and entry[weights[0]]["patches"] > max_patches:
+            continue
+        X = file_patches(root / name)
+        for w in weights:
+            r = entry[w]
+            if list(r["tags"]) != tags(w) or len(X) != r["patches"]:
+                raise ValueError(f"{name}: {w}'s reference does not fit the port's input")
+            out = predict(X, weights=w)
+            pairs = {
+                "taggram_first_patch": (out["taggram"][0], r["taggram_first_patch"]),
+                "taggram_mean": (out["taggram"].mean(axis=0), r["taggram_mean"]),
+            }
+            if "penultimate_mean" in r:
+                pairs["penultimate_first_patch"] = (out["penultimate"][0], r["penultimate_mean"])
+                pairs["max_pool_mean"] = (out["max_pool"].mean(axis=0), r["max_pool_mean"])
+                pairs["mean_pool_mean"] = (out["mean_pool"].mean(axis=0), r["mean_pool_mean"])
+            for output, (mine, theirs) in pairs.items():
+                diff = float(np.abs(np.asarray(mine) - np.asarray(theirs)).max())
+                rows.append((name, w, len(X), output, diff))
+    return pd.DataFrame(rows, columns=["recording", "weights", "patches", "output", "max_abs_diff"])

@@ -131,6 +131,8 @@ def out_of_fold(fit_predict, X, y, clip_index=None, *, n_splits: int = 5, seed: 
     for train_clips, test_clips in folds:
         train, test = np.isin(clip_index, train_clips), np.isin(clip_index, test_clips)
         s = np.asarray(fit_predict(X[train], y[train], X[test]), dtype=float)
+        if s.ndim == 2 and s.shape[1] == 1:
+            s = s[:, 0]
         if s.ndim == 1:  # one sigmoid output: the probability of class 1
             s = np.stack([1 - s, s], axis=1)
         classes = np.unique(y[train])
