@@ -41,3 +41,23 @@ def test_a_probe_on_noise_is_at_chance_and_its_interval_says_so():
     assert score["ci_high"] - score["ci_low"] > 0.15  # 60 clips: a wide interval
     low, high = transfer.bootstrap_interval(np.ones(10))
     assert low == high == 1.0
+
+
+def test_keras_fit_predict_starts_every_fold_afresh():
+    from utils import models
+
+    built = []
+
+    def build(shape, n_outputs):
+        built.append((shape, n_outputs))
+        return models.dense(shape, units=(8,), n_outputs=n_outputs)
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), np.repeat([0, 1], 20)
+    fit_predict = transfer.keras_fit_predict(build, epochs=3, standardize=0)
+    first = fit_predict(X[:30], y[:30], X[30:])
+    again = fit_predict(X[:30], y[:30], X[30:])  # same start, same data: same answer
+    np.testing.assert_allclose(first, again, atol=1e-6)
+    assert built == [((3,), 1)]
+    three = fit_predict(X, np.arange(40) % 3, X[:2])
+    assert three.shape == (2, 3) and built[-1] == ((3,), 3)
