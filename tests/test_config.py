@@ -296,3 +296,19 @@ def test_save_results_keeps_lessons_as_booleans(results_in):
             lessons={"a_beats_b": 0.9},
             seconds=1,
         )
+
+
+def test_save_results_keeps_a_table_of_searches_by_name(results_in):
+    common = dict(dataset="x", source="demo", quick=True, metrics={"map": 0.5}, seconds=1)
+    table = {
+        "Siamese dense": {"map": np.float64(0.7), "precision_at_10": 0.6},
+        "random": {"map": 0.2},
+    }
+    path = results.save_results("99_example", searches=table, **common)
+    assert json.loads(path.read_text())["searches"] == {
+        "Siamese dense": {"map": 0.7, "precision_at_10": 0.6},
+        "random": {"map": 0.2},
+    }
+    assert "searches" not in json.loads(results.save_results("99_example", **common).read_text())
+    with pytest.raises(ValueError, match="finite"):
+        results.save_results("99_example", searches={"bad": {"map": float("nan")}}, **common)

@@ -336,3 +336,18 @@ def test_no_doctest_is_skipped():
         if "doctest: +" + "SKIP" in line
     ]
     assert not skipped, f"doctests marked +SKIP: {skipped}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebooks_name_only_utils_functions_that_exist(path):
+    # Prose, exercises and hidden solutions name utils functions too: after a function moves
+    # between modules, a stale name there is a broken instruction for the learner.
+    import importlib
+
+    modules = {p.stem for p in (config.repo_root() / "utils").glob("*.py")} - {"__init__"}
+    text = "\n".join(c.source for c in _read(path).cells)
+    stale = set()
+    for module, name in re.findall(r"(?<![\w.])([a-z_]+)\.([A-Za-z_][A-Za-z0-9_]*)", text):
+        if module in modules and not hasattr(importlib.import_module(f"utils.{module}"), name):
+            stale.add(f"{module}.{name}")
+    assert not stale, f"{path.name} names what utils does not have: {sorted(stale)}"

@@ -24,8 +24,25 @@ FORBIDDEN = {
     "datasets": {"demo", "features", "models", "runner", "plots", "download", "similarity"},
     "vocabulary": set(MODULES) - {"layouts", "config"},
     "features": {"datasets", "models", "runner", "plots", "download", "demo", "similarity"},
-    # a task module of NumPy functions: it knows no model builder, no pipeline, no notebook
-    "similarity": {"models", "pipelines", "runner", "plots", "publish", "tag", "download", "demo"},
+    # a task module of NumPy functions: it knows no model builder, no pipeline, no notebook,
+    # and nothing of the Siamese training (siamese) or the recipe (search) built on it
+    "similarity": {
+        *("models", "pipelines", "runner", "plots", "publish", "tag", "download", "demo"),
+        *("siamese", "search", "datasets", "features"),
+    },
+    "siamese": {"models", "pipelines", "runner", "plots", "publish", "tag", "download", "demo"},
+    # notebook 08's recipe: data, features and retrieval, but no model and no notebook machinery
+    "search": {
+        "models",
+        "pipelines",
+        "runner",
+        "plots",
+        "publish",
+        "tag",
+        "download",
+        "demo",
+        "siamese",
+    },
     "config": set(MODULES) - {"config"},
 }
 

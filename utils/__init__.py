@@ -18,9 +18,11 @@ features    feature extraction over many files with a cache and a progress bar
 layers      custom Keras layers (registered for saving)
 models      Keras model builders (Siamese twins included) and device set-up
 pipelines   tf.data input pipelines from audio files
-similarity  distances, retrieval metrics, pairs and triplets, Siamese losses (notebooks 08-10)
+similarity  distances, relevance from tags, retrieval metrics, tuned shares (notebook 08)
+search      notebook 08's collection and evaluation, once for notebooks 08-10
+siamese     pairs, triplets, pair verification and Siamese losses (notebooks 09-10)
 evaluation  metrics, clip-level aggregation, cross-validation by clip
-results     the results files: each notebook's metrics and lessons
+results     the results files: each notebook's metrics, lessons and tables of methods
 plots       waveform, spectrogram, training history and other figures
 musicnn     the pretrained musicnn taggers ported to Keras 3: weights, input, tags, embeddings
 collection  your own collection: a folder per class, as the clip table of the other loaders

@@ -866,8 +866,8 @@ def siamese(encoder, *, towers: int = 2, name: str = "siamese"):
     The twins are one model called several times, so they share every weight and map the
     same input to the same embedding (Bromley et al. 1993; Hadsell, Chopra & LeCun 2006).
     The head is the Euclidean distance between embeddings
-    (:class:`utils.layers.EuclideanDistance`), which :func:`utils.similarity.contrastive_loss`
-    and :func:`utils.similarity.triplet_loss` train. After training, ``encoder`` alone
+    (:class:`utils.layers.EuclideanDistance`), which :func:`utils.siamese.contrastive_loss`
+    and :func:`utils.siamese.triplet_loss` train. After training, ``encoder`` alone
     embeds clips for retrieval.
 
     Parameters

@@ -4,8 +4,9 @@ Each notebook writes its numbers with :func:`save_results` to ``results/<noteboo
 (full mode) or ``results/quick/<notebook>.json`` (quick mode), so the two never overwrite
 each other; ``$MUSICDL_RESULTS`` moves the folder (the tests point it at a temporary one).
 A file holds the dataset and its source (real or demo), the mode, ``metrics`` (numbers),
-``lessons`` (the notebook's claims as checks: name -> true/false), the wall time and the
-package versions. The tests check these files; ``python -m utils.runner`` and
+``lessons`` (the notebook's claims as checks: name -> true/false), optionally ``searches``
+(a table: one row of metrics per method, which notebook 10 reads from notebook 09), the
+wall time and the package versions. The tests check these files; ``python -m utils.runner`` and
 :mod:`utils.publish` print them.
 """
 
@@ -46,6 +47,21 @@ def _versions() -> dict:
     return out
 
 
+def _numbers(values: dict, what: str) -> dict:
+    flat = {}
+    for key, value in values.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"{what} {key!r} must be a number, found {value!r}") from None
+        if not math.isfinite(number):
+            raise ValueError(
+                f"{what} {key!r} is {number}; a results file holds finite numbers only"
+            )
+        flat[str(key)] = number
+    return flat
+
+
 def save_results(
     notebook: str,
     *,
@@ -55,6 +71,7 @@ def save_results(
     metrics: dict,
     seconds: float,
     lessons: dict | None = None,
+    searches: dict | None = None,
 ) -> Path:
     """Write ``results/<notebook>.json``.
 
@@ -75,6 +92,10 @@ def save_results(
     lessons : dict, optional
         The notebook's lessons as checks: lesson name (e.g. ``"dense_beats_logreg"``) ->
         whether it held in this run. The numbers behind each lesson belong in ``metrics``.
+    searches : dict, optional
+        A table of the methods compared: method name -> ``{metric: number}`` (finite
+        floats), read back by name (``load_results(...)["searches"]``) instead of parsing
+        metric names.
 
     Returns
     -------
@@ -84,17 +105,8 @@ def save_results(
     """
     if source not in ("real", "demo", "none"):
         raise ValueError(f"source must be 'real', 'demo' or 'none', found {source!r}")
-    flat = {}
-    for key, value in metrics.items():
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise TypeError(f"metric {key!r} must be a number, found {value!r}") from None
-        if not math.isfinite(number):
-            raise ValueError(
-                f"metric {key!r} is {number}; a results file holds finite numbers only"
-            )
-        flat[str(key)] = number
+    flat = _numbers(metrics, "metric")
+    table = {str(name): _numbers(row, f"{name!r}:") for name, row in (searches or {}).items()}
     checks = {}
     for name, held in (lessons or {}).items():
         if not isinstance(held, (bool, np.bool_)):
@@ -107,6 +119,7 @@ def save_results(
         "quick": bool(quick),
         "metrics": flat,
         "lessons": checks,
+        **({"searches": table} if searches is not None else {}),
         "seconds": round(float(seconds), 2),
         "versions": _versions(),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S"),

@@ -165,7 +165,9 @@ print(", ".join(f"{r['package']} {r['installed']}" for r in versions))""",
         "`keras.utils.set_random_seed`, which seeds Python, NumPy and TensorFlow): "
         "on a CPU every run gives the same numbers; on a GPU some operations are not "
         "deterministic, so the last digits may differ unless "
-        "`tf.config.experimental.enable_op_determinism()` is called, at some cost in speed:",
+        "`tf.config.experimental.enable_op_determinism()` is called, at some cost in speed. "
+        "Every cell that builds or trains a model calls it again first, so that running that "
+        "cell a second time, or a new cell before it, leaves its numbers as they were:",
     ),
     ("code", "config.set_seed(42)"),
     (

@@ -59,14 +59,22 @@ def logistic_fit_predict(X_train, y_train, X_test, *, C: float = 1.0) -> np.ndar
 
 
 def keras_fit_predict(
-    build, *, epochs: int, batch_size: int = 32, learning_rate: float = 1e-3, standardize=None
+    build,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    standardize=None,
+    seed: int = config.SEED,
 ):
     """A ``fit_predict`` that trains a Keras model from the same start in every fold.
 
     The model is built and compiled once per input shape and number of classes, and its
-    weights and optimizer state are saved; every call restores them and trains again. Each
-    fold so trains a fresh network, as if newly built, without TensorFlow tracing a new
-    training graph per fold (seconds each on a CPU).
+    weights and optimizer state are saved; every call restores them, reseeds
+    (:func:`utils.config.set_seed`, so that shuffling and dropout repeat) and trains again.
+    Each fold so trains a fresh network, as if newly built, without TensorFlow tracing a new
+    training graph per fold (seconds each on a CPU). The build is reseeded too, so the
+    starting weights do not depend on what ran before.
 
     Parameters
     ----------
@@ -80,6 +88,8 @@ def keras_fit_predict(
     standardize : int or tuple of int, optional
         Standardize the inputs over these axes with the training rows' statistics
         (:func:`utils.evaluation.standardize`); default as given.
+    seed : int
+        The seed of the build and of every training.
 
     Returns
     -------
@@ -104,6 +114,7 @@ def keras_fit_predict(
         k = int(y_train.max()) + 1
         key = (tuple(X_train.shape[1:]), k)
         if key not in cache:
+            config.set_seed(seed)
             model = build(X_train.shape[1:], 1 if k == 2 else k)
             loss = "binary_crossentropy" if k == 2 else "sparse_categorical_crossentropy"
             model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
@@ -113,6 +124,7 @@ def keras_fit_predict(
         model, start = cache[key]
         for var, value in zip(model.weights + model.optimizer.variables, start):
             var.assign(value)
+        config.set_seed(seed)
         model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
         return model.predict(X_test, verbose=0)
 
