@@ -8,12 +8,19 @@ PY := $(VENV)/bin/python
 # The exact versions to install: the tested set; `make test-floors` uses constraints-floors.txt.
 CONSTRAINTS ?= constraints.txt
 STAMP := $(VENV)/.requirements.txt
+# The oldest Python the pins of constraints.txt install on (keras and numpy need 3.11,
+# soupsieve 3.11.5);
+# utils.config.MINIMUM_VERSIONS, the README and the notebooks' setup cell say the same.
+PYTHON_FLOOR := 3.11.5
+# A .venv moved with the project folder keeps the old folder in its scripts' first line
+# (`jupyter` fails with "python: not found"): such a venv is rebuilt.
+VENV_MOVED := $(shell test -e $(VENV)/bin/pip && ! head -1 $(VENV)/bin/pip | grep -qF '$(realpath $(VENV))/bin/python' && echo yes)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # pytest runs on every core (pytest-xdist) and lists the 15 slowest tests;
 # `make test PYTEST_ARGS="-n 0 -k name"` runs serially.
 PYTEST_ARGS ?= -n auto --durations=15
 
-.PHONY: help setup demo test test-fast test-floors lint format lab data bench clean distclean notebooks-meta slides site
+.PHONY: FORCE help setup demo test test-fast test-floors lint format lab data bench clean distclean notebooks-meta slides site
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,7 +33,13 @@ help:  ## list the commands
 # for, say), pip installs the same pins. Both compile the bytecode at install time, so no
 # notebook kernel compiles TensorFlow's 1,900 modules at its first import (PYTHONDONTWRITEBYTECODE
 # would make every kernel do it again). Then librosa's numba kernels are compiled once.
-$(STAMP): requirements.txt $(CONSTRAINTS) requirements-nodeps.txt
+$(STAMP): requirements.txt $(CONSTRAINTS) requirements-nodeps.txt $(if $(VENV_MOVED),FORCE)
+	@$(if $(VENV_MOVED),echo "$(VENV) was made in another folder (its scripts point there): rebuilding it"; rm -rf $(VENV))
+	@python=$$(test -x $(PY) && echo $(PY) || echo $(PYTHON)); \
+	$$python -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(PYTHON_FLOOR)".split("."))))' 2>/dev/null || { \
+	  found=$$($$python --version 2>&1 | head -1); test -x "$$(command -v $$python)" || found="not found"; \
+	  echo "This project needs Python $(PYTHON_FLOOR) or newer (3.11, 3.12 and 3.13 are tested), but $$python is $$found: run make setup PYTHON=python3.12 (or another Python $(PYTHON_FLOOR)+)$$(test -x $(PY) && echo " after rm -rf $(VENV)")." >&2; \
+	  exit 1; }
 	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
 	@echo "Installing requirements.txt into $(VENV) (3 GB, about a minute the first time)"
 	$(PY) -m pip install --quiet --disable-pip-version-check uv -c $(CONSTRAINTS)
@@ -39,6 +52,8 @@ $(STAMP): requirements.txt $(CONSTRAINTS) requirements-nodeps.txt
 	@echo "Compiling librosa's numba kernels once (about 50 s the first time)"
 	@$(PY) -c "from utils import audio; print(f'  done in {audio.precompile():.0f} s')"
 	@cat requirements.txt $(CONSTRAINTS) requirements-nodeps.txt > $(STAMP)
+
+FORCE:
 
 setup: $(STAMP)  ## create .venv and install requirements.txt with the tested pins (skipped when nothing changed)
 
@@ -75,7 +90,7 @@ format: setup  ## ruff's safe fixes and its formatter, on code and notebooks
 	$(PY) -m ruff format .
 
 lab: setup  ## open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+	$(PY) -m jupyterlab notebooks/
 
 data: setup  ## download the real datasets (GTZAN Music/Speech, MagnaTagATune) and librosa's examples into data/
 	PYTHON=$(PY) bash download_datasets.sh all

@@ -248,7 +248,8 @@ def test_runner_goes_on_without_an_optional_dataset(monkeypatch, tmp_path, capsy
     assert (
         "gtzan_genre: not used (optional; get it with bash download_datasets.sh gtzan_genre)" in out
     )
-    assert not (tmp_path / "data").exists()
+    data = tmp_path / "data"  # demo.prepare may make the (writable) data folder, nothing in it
+    assert not data.exists() or not any(data.iterdir()), "no demo was made for it"
 
 
 def test_missing_requirements_names_the_missing_and_the_too_old(tmp_path):
@@ -272,6 +273,20 @@ def test_headless_reads_its_variable(monkeypatch):
     monkeypatch.setenv("MUSICDL_HEADLESS", "0")
     assert not config.headless()
     assert runner._kernel_env()["MUSICDL_HEADLESS"] == "1", "the runner's kernels are headless"
+
+
+def test_without_a_front_end_no_widget_is_waited_on(monkeypatch):
+    # nbconvert, papermill and nbclient start kernels with none of a front end's marks
+    monkeypatch.delenv("MUSICDL_HEADLESS", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert config.front_end() is None and config.headless()
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/notebooks/01_audio_basics.ipynb")
+    assert config.front_end() == "Jupyter" and not config.headless()
+    monkeypatch.setenv("MUSICDL_HEADLESS", "1")
+    assert config.headless(), "MUSICDL_HEADLESS=1 wins"
+    monkeypatch.setenv("MUSICDL_HEADLESS", "2")
+    with pytest.raises(ValueError, match="MUSICDL_HEADLESS must be 0 or 1, found '2'"):
+        config.headless()
 
 
 def test_save_results_keeps_lessons_as_booleans(results_in):

@@ -315,13 +315,11 @@ def test_real_clips_in_awkward_formats_load(shared_data):
 def test_example_clip_falls_back_to_a_distinct_demo_clip_of_the_right_kind(
     quick_gtzan, tmp_path, monkeypatch, capsys
 ):
-    import librosa
-
     from utils import demo
 
     calls = []
 
-    def offline(name):
+    def offline(name, **_):
         calls.append(name)
         raise ConnectionError(f"no network to fetch {name}")
 
@@ -331,15 +329,16 @@ def test_example_clip_falls_back_to_a_distinct_demo_clip_of_the_right_kind(
     monkeypatch.setenv("MUSICDL_DATASET", "demo")
     monkeypatch.setenv("MUSICDL_QUICK", "1")
     monkeypatch.setenv("LIBROSA_DATA_DIR", str(tmp_path / "no-recordings"))
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # skip the probe: librosa.ex runs
+    monkeypatch.setattr(examples, "_probe", lambda: "")  # the server answers, downloads fail
     monkeypatch.setitem(examples._NETWORK, "failed", None)  # a fresh session
-    monkeypatch.setattr(librosa, "ex", offline)
+    monkeypatch.setitem(examples._NETWORK, "spent", 0.0)
+    monkeypatch.setattr(examples, "_download", offline)
     genres = demo.music_genres(quick_gtzan / "gtzan_music_speech")
     assert len(genres) == demo.SIZES["quick"]["gtzan_per_class"]
 
     params = config.run_parameters()
     clips = {name: examples.example_clip(name, params) for name in examples.LIBROSA_EXAMPLES}
-    assert calls == ["trumpet"], "librosa.ex must be tried once per session, then never again"
+    assert calls == ["trumpet"], "a download is tried once per session, then never again"
     assert not any(clip.recording for clip in clips.values())
     music = [c.path for c in clips.values() if c.path.parent.name == "music_wav"]
     speech = [c.path for c in clips.values() if c.path.parent.name == "speech_wav"]
@@ -351,7 +350,9 @@ def test_example_clip_falls_back_to_a_distinct_demo_clip_of_the_right_kind(
         assert "stand-in" in clip.title and clip.path.name in clip.title
         assert examples.recording_title(name) not in clip.title
         assert examples.example_audio(name, params) == clip.path
-    assert "unavailable (download failed: ConnectionError)" in capsys.readouterr().out
+    assert "unavailable (download failed: ConnectionError: no network to fetch trumpet)" in (
+        capsys.readouterr().out
+    )
     with pytest.raises(ValueError, match="Unknown example"):
         examples.example_clip("no-such-example", params)
 
@@ -412,14 +413,13 @@ def test_read_only_data_folder_says_to_set_musicdl_data(monkeypatch):
 def test_example_clip_finds_cached_recordings_without_the_network(
     shared_data, monkeypatch, tmp_path
 ):
-    import librosa
-
-    def no_network(name):
-        raise AssertionError(f"librosa.ex({name!r}) called although the recording is cached")
+    def no_network(*args, **kwargs):
+        raise AssertionError(f"the network was asked although the recording is cached: {args}")
 
     monkeypatch.setenv("LIBROSA_DATA_DIR", str(shared_data / "librosa" / "audio"))
     monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))
-    monkeypatch.setattr(librosa, "ex", no_network)
+    monkeypatch.setattr(examples, "_probe", no_network)
+    monkeypatch.setattr(examples, "_download", no_network)
     clip = examples.example_clip("brahms", config.run_parameters())
     assert clip.recording and clip.title == "Brahms - Hungarian Dance #5"
     assert clip.path.parent == shared_data / "librosa" / "audio"

@@ -295,7 +295,7 @@ def test_notebook_01_without_the_recordings_names_only_what_played(
     monkeypatch.setenv("MUSICDL_DATASET", "demo")
     monkeypatch.setenv("LIBROSA_DATA_DIR", str(tmp_path / "no-recordings"))
     for proxy in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
-        monkeypatch.setenv(proxy, "http://127.0.0.1:9")  # librosa.ex fails at once
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")  # the probe fails at once
     path = config.repo_root() / "notebooks" / "01_audio_basics.ipynb"
     run = runner.execute(path, quick=True, out_dir=tmp_path / "build", timeout=240)
     if not run.ok:

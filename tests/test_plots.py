@@ -162,6 +162,15 @@ def test_embedding_map_rejects_bad_shapes():
         plots.embedding_map(np.zeros((3, 2)), labels=["a"] * 2)
 
 
+def test_live_draws_a_static_figure_without_a_front_end(monkeypatch):
+    # nbconvert, papermill, nbclient: no front end, no MUSICDL_HEADLESS; nothing waits on a widget
+    monkeypatch.delenv("MUSICDL_HEADLESS", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    calls = []
+    assert plots.live(lambda k: calls.append(k), k=([1, 2], 2)) is None
+    assert calls == [2]
+
+
 def test_taggram_shows_the_top_tags_over_time():
     scores = np.tile(np.linspace(0, 1, 5), (4, 1))  # 4 patches, tag "e" highest
     ax = plots.taggram(scores, tags=list("abcde"), top=3, title="t")

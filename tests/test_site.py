@@ -124,7 +124,7 @@ def test_slides_follow_the_cells_slide_types(site):
     sections = sum(c.metadata["slideshow"]["slide_type"] == "slide" for c in nb.cells)
     # reveal.js: one top-level <section> per slide, nested ones for sub-slides
     assert deck.count("<section><section>") == sections, "one slide per title and ## section"
-    assert "Python 3.10 or newer is required" not in deck, "the setup cells are skipped"
+    assert "Python 3.11.5 or newer is required" not in deck, "the setup cells are skipped"
     assert "reveal.js" in deck
 
 

@@ -22,6 +22,7 @@ The psychoacoustic features (Bark, phon, sone, rhythm patterns) are in
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from .config import quiet_native_stderr
 __all__ = [
     "AudioError",
     "load",
+    "require_samples",
     "duration",
     "truncation",
     "segment",
@@ -78,13 +80,22 @@ def load(path, *, sr, mono=True, offset=0.0, duration=None) -> np.ndarray:
     Returns
     -------
     np.ndarray [shape=(n_samples,) or (n_channels, n_samples), dtype=float32]
-        Samples in [-1, 1].
+        Samples in [-1, 1]: a float file with louder samples is clipped, with a warning
+        naming it and its peak.
 
     Raises
     ------
     AudioError
-        The file is missing, empty, corrupt, undecodable or holds no samples in the
-        requested range; the message names the file and the reason.
+        The file is missing, a folder, unreadable (permissions), empty, corrupt, in a
+        format that needs ffmpeg, or holds no samples in the requested range; the message
+        names the file, the reason and the fix.
+
+    Notes
+    -----
+    With ``mono=True`` the channels are averaged block by block as they are decoded, so a
+    long stereo file never sits in memory with all its channels (a 2-hour 44.1 kHz stereo
+    file takes 1.3 GB as mono float32, not 2.5 GB and more; read long files in parts with
+    ``offset`` and ``duration``, as :func:`utils.tag.predict_tags` does).
 
     Example
     -------
@@ -95,9 +106,16 @@ def load(path, *, sr, mono=True, offset=0.0, duration=None) -> np.ndarray:
         # ((48000,), dtype('float32'))
     """
     path = Path(path)
+    if path.is_dir():
+        raise AudioError(f"{path}: a folder, not an audio file. Pass the files inside it.")
     if not path.is_file():
         raise AudioError(
             f"{path}: no such audio file. Check the path (and that the dataset is downloaded)."
+        )
+    if not os.access(path, os.R_OK):
+        raise AudioError(
+            f"{path}: permission denied (you may not read it). Make it readable "
+            f"(chmod a+r '{path}') or ask its owner to."
         )
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes); delete it or download it again.")
@@ -107,7 +125,7 @@ def load(path, *, sr, mono=True, offset=0.0, duration=None) -> np.ndarray:
             f"offset must be >= 0 and duration > 0 (or None), found offset={offset}, duration={duration}"
         )
 
-    y, native_sr = _read_soundfile(path, offset, duration)  # (channels, n) float32
+    y, native_sr = _read_soundfile(path, offset, duration, mono=mono)  # (channels, n) float32
     if y.shape[-1] == 0:
         raise AudioError(
             f"{path}: no audio samples"
@@ -119,8 +137,16 @@ def load(path, *, sr, mono=True, offset=0.0, duration=None) -> np.ndarray:
         warnings.warn(f"{path}: {short}", stacklevel=2)
     if not np.all(np.isfinite(y)):
         raise AudioError(f"{path}: decoded samples contain NaN or infinity; the file is corrupt.")
+    peak = float(np.abs(y).max())
+    if peak > 1.0:
+        warnings.warn(
+            f"{path}: samples peak at {peak:.3g}, beyond [-1, 1] (a float file saved without "
+            "normalising); clipped to [-1, 1]. Normalise the file to keep its loud parts.",
+            stacklevel=2,
+        )
+        np.clip(y, -1.0, 1.0, out=y)
     if mono:
-        y = y.mean(axis=0)
+        y = y[0]
     if native_sr != sr:
         import librosa
 
@@ -246,8 +272,32 @@ def _refuse_text(path: Path) -> None:
         )
 
 
-def _read_soundfile(path: Path, offset: float, duration):
-    """(channels, n_samples) float32 and the native rate; AudioError when nothing decodes."""
+#: Frames decoded at a time when channels are averaged (:func:`load` with ``mono=True``).
+_BLOCK_FRAMES = 1 << 20
+
+#: What libsndfile cannot decode and audioread decodes only with ffmpeg installed.
+_NEEDS_FFMPEG = (".m4a", ".mp4", ".aac", ".alac", ".wma", ".webm", ".opus", ".mka")
+
+
+def _read_mono(f, frames: int) -> np.ndarray:
+    """Read ``frames`` (-1: to the end) of an open SoundFile, averaging channels per block."""
+    if f.channels == 1:
+        return f.read(frames, dtype="float32", always_2d=True).T
+    parts = []
+    left = frames
+    while left != 0:
+        block = f.read(_BLOCK_FRAMES if left < 0 else min(left, _BLOCK_FRAMES), dtype="float32")
+        if len(block) == 0:
+            break
+        parts.append(block.mean(axis=1, dtype=np.float32))
+        left = left - len(block) if left > 0 else left
+    return (np.concatenate(parts) if parts else np.zeros(0, np.float32))[None]
+
+
+def _read_soundfile(path: Path, offset: float, duration, *, mono: bool = False):
+    """(channels, n_samples) float32 (one channel, averaged, when ``mono``) and the native
+    rate; AudioError when nothing decodes.
+    """
     import soundfile as sf
 
     try:
@@ -263,8 +313,11 @@ def _read_soundfile(path: Path, offset: float, duration):
             with quiet_native_stderr() if start and f.format == "MP3" else contextlib.nullcontext():
                 if start:
                     f.seek(start)
+                if mono and f.format != "MP3":  # mp3 is decoded in one call (see duration)
+                    return _read_mono(f, frames), native_sr
                 y = f.read(frames, dtype="float32", always_2d=True)
-        return y.T, native_sr
+        y = y.T
+        return (y.mean(axis=0, keepdims=True) if mono else y), native_sr
     except Exception as sf_error:  # noqa: BLE001 - any decoder failure becomes an AudioError
         reason = f"{type(sf_error).__name__}: {sf_error}"
         if "not a regular file" in str(sf_error):  # what libsndfile says of an unknown format
@@ -279,13 +332,38 @@ def _read_soundfile(path: Path, offset: float, duration):
                 str(path), sr=None, mono=False, offset=offset, duration=duration
             )
         y = np.atleast_2d(y).astype(np.float32)
-        return y, int(native_sr)
+        return (y.mean(axis=0, keepdims=True) if mono else y), int(native_sr)
     except Exception:  # noqa: BLE001
         pass
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+    if path.suffix.lower() in _NEEDS_FFMPEG or head[4:8] == b"ftyp":  # an MPEG-4 container
+        raise AudioError(
+            f"{path}: an {path.suffix.lstrip('.') or 'MPEG-4'} (AAC/ALAC) file, which only "
+            "ffmpeg decodes here: install ffmpeg (conda install ffmpeg, apt install ffmpeg, "
+            "brew install ffmpeg) or convert the file to wav or flac."
+        )
     raise AudioError(
         f"{path}: cannot decode audio ({reason}). Expected a wav, flac, ogg or mp3 file; "
         "the file may be truncated or corrupt: delete it and download it again."
     )
+
+
+def require_samples(y, n: int, *, path, what: str) -> None:
+    """AudioError naming ``path`` when the signal ``y`` is shorter than ``n`` samples.
+
+    Example
+    -------
+    >>> require_samples(np.zeros(100), 1024, path="click.wav", what="one FFT window")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    utils.audio.AudioError: click.wav: 100 samples, shorter than one FFT window (1024 samples): ...
+    """
+    if np.shape(y)[-1] < n:
+        raise AudioError(
+            f"{path}: {np.shape(y)[-1]} samples, shorter than {what} ({n} samples): "
+            "too short to analyse; leave it out or use a longer clip."
+        )
 
 
 # --------------------------------------------------------------------------- segmenting

@@ -72,6 +72,10 @@ class SourceFile:
 
 _DNN_MGR_LISTS = "https://raw.githubusercontent.com/coreyker/dnn-mgr/master/gtzan"
 
+#: The HEAR 2021 benchmark's Zenodo record: all its tasks at 48 kHz, GTZAN Music Speech among
+#: them (hearbenchmark.com/hear-tasks.html links it as "our Zenodo mirror").
+HEAR_ZENODO = "https://zenodo.org/record/5887964"
+
 _MTAT_MIRRORS = (
     "https://mirg.city.ac.uk/datasets/magnatagatune",
     "http://mi.soi.city.ac.uk/datasets/magnatagatune",
@@ -88,8 +92,10 @@ SOURCES = {
             size=297_055_930,
             sha256="8753bc4129fc0a916d6efcf25dbcaf30e06b41acb44ad7c3d0b5c9d9c90ff546",
             note="size and sha256 as recorded by TensorFlow Datasets (gtzan_music_speech/checksums.tsv); "
-            "the host has been reported dead. The HEAR benchmark keeps a 48 kHz copy on Zenodo in its "
-            "own layout (not fetched automatically: its rate and folders differ).",
+            "the host has been reported dead. The HEAR benchmark keeps a 48 kHz copy on Zenodo "
+            f"({HEAR_ZENODO}) in its own layout; no public record gives that file's size and "
+            "checksum, so it is not fetched automatically: the manual route (python -m "
+            "utils.download --manual gtzan_music_speech) says how to install it by hand.",
         ),
     ),
     "magnatagatune": tuple(

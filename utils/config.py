@@ -37,9 +37,11 @@ __all__ = [
     "MINIMUM_VERSIONS",
     "RunParameters",
     "SEED",
+    "check_writable",
     "data_dir",
     "env_dataset",
     "env_quick",
+    "front_end",
     "headless",
     "missing_requirements",
     "package_report",
@@ -60,7 +62,7 @@ SEED = 42
 
 #: The oldest versions the notebooks work with (requirements.txt pins the tested ones).
 MINIMUM_VERSIONS = {
-    "python": "3.10",
+    "python": "3.11.5",  # soupsieve, pinned in constraints.txt, needs 3.11.5
     "numpy": "1.26",
     "scipy": "1.11",
     "pandas": "2.2",
@@ -112,6 +114,61 @@ def results_dir(*, quick: bool = False) -> Path:
     """
     root = _folder_from_env("MUSICDL_RESULTS", "results")
     return root / "quick" if quick else root
+
+
+def check_writable(folder, *, variable: str) -> Path:
+    """Check that ``folder`` is a folder this user may write into (it is made when missing).
+
+    A temporary file is written into it and removed: root passes every permission check.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder (:func:`data_dir`, :func:`results_dir`).
+    variable : str
+        The environment variable that moves it, for the message (``"MUSICDL_DATA"``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
+
+    Raises
+    ------
+    NotADirectoryError
+        When it (or a folder above it) is a file.
+    PermissionError
+        When it, or the nearest folder above it that exists, is not writable.
+
+    Example
+    -------
+    >>> import tempfile; from pathlib import Path
+    >>> f = Path(tempfile.mkdtemp()) / "data.txt"; _ = f.write_text("x")
+    >>> check_writable(f, variable="MUSICDL_DATA")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    NotADirectoryError: $MUSICDL_DATA points at .../data.txt, which is a file, not a folder: ...
+    """
+    import tempfile
+
+    folder = Path(folder)
+    fix = f"set {variable} to a writable folder (e.g. {variable}=~/musicdl) or unset it"
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise NotADirectoryError(
+            f"${variable} points at {folder}, which "
+            + ("is" if existing == folder else f"lies under {existing}, which is")
+            + f" a file, not a folder: {fix}."
+        )
+    denied = f"{existing} is not writable by this user, so nothing can be saved in {folder}"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(f"{denied}: make it writable (chmod u+w '{existing}') or {fix}.")
+    try:  # the real test (root passes os.access everywhere, /proc included)
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise PermissionError(f"{denied} ({err.strerror or err}): {fix}.") from None
+    return folder
 
 
 @dataclass(frozen=True)
@@ -312,17 +369,47 @@ def package_report(minimums: dict | None = None) -> list[dict]:
     return rows
 
 
-def headless() -> bool:
-    """Whether the notebook runs with no one to move a widget (``$MUSICDL_HEADLESS=1``).
+def front_end() -> str | None:
+    """The front end known to render this kernel's widgets, or None.
 
-    The runner sets it for the kernels it starts (``make demo``, the tests, the site).
+    Jupyter Lab and Notebook (``jupyter_server`` sets ``$JPY_SESSION_NAME`` for the kernels
+    of its sessions), VS Code (it defines ``__vsc_ipynb_file__`` in the kernel) and Colab.
+    A kernel that nbclient, nbconvert or papermill starts has none of these.
+
+    Example
+    -------
+    >>> front_end() is None or isinstance(front_end(), str)
+    True
+    """
+    if "google.colab" in sys.modules:
+        return "Colab"
+    if os.environ.get("JPY_SESSION_NAME"):
+        return "Jupyter"
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and "__vsc_ipynb_file__" in getattr(shell, "user_ns", {}):
+        return "VS Code"
+    return None
+
+
+def headless() -> bool:
+    """Whether no one can move a widget here, so the live demos draw one static figure.
+
+    ``$MUSICDL_HEADLESS`` decides when set (``1``: static figures; ``0``: widgets). Unset,
+    widgets are drawn only under a front end known to render them (:func:`front_end`): a
+    notebook executed by nbconvert, papermill, nbclient or CI never waits on a widget (one
+    waiting on ``interact`` has stalled nbclient for whole cell timeouts: jupyter/nbclient#312).
+    The runner sets ``MUSICDL_HEADLESS=1`` for the kernels it starts.
 
     Example
     -------
     >>> isinstance(headless(), bool)
     True
     """
-    return _parse_bool("MUSICDL_HEADLESS", os.environ.get("MUSICDL_HEADLESS", "0"))
+    value = os.environ.get("MUSICDL_HEADLESS", "").strip()
+    if value:
+        return _parse_bool("MUSICDL_HEADLESS", value)
+    return front_end() is None
 
 
 def missing_requirements(path) -> list[str]:

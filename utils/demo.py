@@ -44,11 +44,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config, layouts, synth
+from . import config, files, layouts, synth
 
 __all__ = [
     "generate",
     "prepare",
+    "space_needed",
     "is_complete",
     "music_genres",
     "SIZES",
@@ -518,6 +519,7 @@ def generate(
                     old = Path(tempfile.mkdtemp(prefix=f".{final.name}.generating-old-", dir=root))
                     os.replace(final, old / final.name)
                     shutil.rmtree(old, ignore_errors=True)
+                files.honour_umask(tmp)  # mkdtemp makes it 0700: a shared install needs 0755
                 os.replace(tmp, final)
             finally:
                 if tmp.exists():
@@ -525,6 +527,31 @@ def generate(
         if verbose:
             print(f"{name}: demo generated in {final} ({time.perf_counter() - started:.1f} s)")
     return out
+
+
+#: Bytes a demo clip takes on disk: a 30 s GTZAN wav, a 29 s MTAT mp3 (measured, with room).
+_CLIP_BYTES = {"gtzan_music_speech": 1_400_000, "magnatagatune": 160_000}
+
+
+def space_needed(name: str, *, quick: bool, size: dict | None = None) -> int:
+    """Bytes of free disk that generating the demo copy of ``name`` needs (an upper bound).
+
+    Example
+    -------
+    >>> round(space_needed("gtzan_music_speech", quick=True) / 1e6)
+    46
+    """
+    size = dict(SIZES["quick" if quick else "full"], **(size or {}))
+    if name == "gtzan_music_speech":
+        clips = 2 * size["gtzan_per_class"]
+    else:
+        clips = 16 * size["mtat_per_folder"]
+    return clips * _CLIP_BYTES[name] + 1_000_000  # and the tables, the marker
+
+
+def _free_bytes(folder: Path) -> int:
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    return shutil.disk_usage(existing).free
 
 
 def prepare(names, params: config.RunParameters, *, verbose: bool = True) -> list[str]:
@@ -549,11 +576,22 @@ def prepare(names, params: config.RunParameters, *, verbose: bool = True) -> lis
     list of str
         The datasets whose demo copy was generated now.
 
+    Raises
+    ------
+    NotADirectoryError, PermissionError
+        When the data folder (``$MUSICDL_DATA``) or the results folder (``$MUSICDL_RESULTS``)
+        is a file or not writable, found before any cell works for minutes.
+    OSError
+        When the disk lacks room for a demo copy (the message says how many MB it needs
+        and has), or writing it fails (the message names the folder).
+
     Example
     -------
     >>> prepare([], config.run_parameters(quick=True))
     []
     """
+    config.check_writable(config.data_dir(), variable="MUSICDL_DATA")
+    config.check_writable(config.results_dir(quick=params.quick), variable="MUSICDL_RESULTS")
     made = []
     for name in names:
         ds = layouts.dataset(name)
@@ -564,16 +602,26 @@ def prepare(names, params: config.RunParameters, *, verbose: bool = True) -> lis
         if is_complete(path):
             continue
         variant = "quick " if params.quick else ""
+        need, free = space_needed(name, quick=params.quick), _free_bytes(path.parent)
+        room = f"it needs {need / 1e6:,.0f} MB and {path.parent} has {free / 1e6:,.0f} MB free"
+        if free < need:
+            raise OSError(
+                f"Not enough disk for the {variant}demo copy of {ds.title} in {path}: {room}. "
+                "Free some space, or set MUSICDL_DATA to a folder on a disk with room."
+            )
         if verbose:
             print(f"{ds.title}: no real data; generating the {variant}demo copy in {path}")
         try:
             generate(path.parent, quick=params.quick, datasets=(name,), verbose=verbose)
-        except OSError as err:
-            raise type(err)(
-                f"Could not write the demo data into {path}: {err.strerror or err}. The data "
-                f"folder {config.data_dir()} must be writable: set MUSICDL_DATA to a writable "
-                f"folder, e.g. MUSICDL_DATA=~/musicdl-data, and run this again."
-            ) from None
+        except (OSError, RuntimeError) as err:  # libsndfile's "System error" is a RuntimeError
+            free = _free_bytes(path.parent)
+            room = f"it needs {need / 1e6:,.0f} MB and {path.parent} has {free / 1e6:,.0f} MB free"
+            raise OSError(
+                f"Could not write the demo data into {path} ({getattr(err, 'strerror', None) or err}; "
+                f"{room}). The data folder {config.data_dir()} must be writable and have room: "
+                "free some space, or set MUSICDL_DATA to another folder, e.g. "
+                "MUSICDL_DATA=~/musicdl-data, and run this again."
+            ) from err
         made.append(name)
     return made
 

@@ -548,10 +548,23 @@ def _manual(name: str) -> str:
         f"gtzan-dataset-music-genre-classification) and the split lists "
         f"{', '.join(layouts.GTZAN_GENRE_SPLIT_FILES.values())} in {real}",
     }[name]
-    return (
+    text = (
         f"To install {ds.title} by hand, put these files here and run `{ds.fetch_command}` again:\n{files}\n"
         f"or unpack the dataset yourself so that {layout} exist."
     )
+    if name == "gtzan_music_speech":
+        text += (
+            f"\nThe original host is reported dead. The HEAR benchmark keeps a copy at "
+            f"{catalog.HEAR_ZENODO} (its GTZAN Music Speech task: 128 clips of 30 s at 48 kHz, "
+            "in HEAR's layout, with the labels listed in the archive): download that task's "
+            "archive (no public record states its size or checksum, so it is not fetched for "
+            "you), then write each clip as 22,050 Hz mono 16-bit wav into music_wav/ or "
+            'speech_wav/ by its label, e.g. with .venv/bin/python -c "from utils import audio; '
+            "import soundfile as sf; sf.write('OUT.wav', audio.load('IN.wav', sr=22050), 22050, "
+            f"subtype='PCM_16')\" for OUT.wav in {real}/music_speech/music_wav/, and run "
+            f"`{ds.fetch_command}` again to check the 64 + 64 clips."
+        )
+    return text
 
 
 # --------------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ librosa has them or can fetch them, and a demo clip of the same kind otherwise:
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +21,8 @@ __all__ = [
     "LIBROSA_EXAMPLES",
     "LIBROSA_DATA_URL",
     "NETWORK_TIMEOUT",
+    "DOWNLOAD_BUDGET",
+    "FETCH_BUDGET",
     "ExampleClip",
     "example_clip",
     "example_audio",
@@ -47,11 +52,21 @@ LIBROSA_EXAMPLES = {
 #: Where librosa serves its example recordings (the address ``librosa.ex`` downloads from).
 LIBROSA_DATA_URL = "https://librosa.org/data/audio/"
 
-#: Seconds to wait for librosa's server before a session counts as offline.
+#: Seconds librosa's server has to answer one HTTPS request (the probe, or any read of a
+#: download) before the session counts as offline.
 NETWORK_TIMEOUT = 3.0
 
-# One network attempt per session: None = not tried yet, else the reason it failed ("" = ok).
-_NETWORK = {"failed": None}
+#: Seconds that downloading recordings may take in all, in one session, while a notebook
+#: runs (:func:`example_clip`); then the stand-ins play. Enough for the seven recordings of
+#: notebook 01 (about 6 MB) at 0.5 MB/s.
+DOWNLOAD_BUDGET = 20.0
+
+#: The same for :func:`fetch_examples` (``make data``, notebook 00): all eleven recordings.
+FETCH_BUDGET = 300.0
+
+# The network, once per session: "failed" is None = not probed yet, else why it failed
+# ("" = ok); "spent" = seconds of DOWNLOAD_BUDGET used.
+_NETWORK = {"failed": None, "spent": 0.0}
 
 
 @dataclass(frozen=True)
@@ -133,23 +148,133 @@ def _cached_recording(name: str) -> Path | None:
     return None
 
 
+def _within(seconds: float, work):
+    """``work()``'s value, or TimeoutError when it takes longer than ``seconds``.
+
+    ``work`` runs in a daemon thread, so that no server (one that accepts a connection and
+    never answers, or answers a byte at a time) holds the notebook longer.
+    """
+    done = {}
+
+    def run():
+        try:
+            done["value"] = work()
+        except BaseException as exc:  # handed to the caller
+            done["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if "error" in done:
+        raise done["error"]
+    return done["value"]
+
+
+def _probe() -> str:
+    """Why librosa's server does not answer an HTTP(S) request ("" when it does).
+
+    One ``HEAD`` request for a recording, through the proxy when one is set, bounded by
+    :data:`NETWORK_TIMEOUT` in all: a captive portal fails it (its certificate is not
+    librosa.org's, or it answers with something else), and so does a server that accepts
+    the connection and never answers.
+    """
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    url = LIBROSA_DATA_URL + _librosa_index()[0]["trumpet"]["path"] + ".ogg"
+    host = urllib.parse.urlsplit(url).hostname
+
+    def head():
+        request = urllib.request.Request(url, method="HEAD")
+        with urllib.request.urlopen(request, timeout=NETWORK_TIMEOUT) as response:
+            return response.status
+
+    try:
+        status = _within(NETWORK_TIMEOUT, head)
+    except urllib.error.HTTPError as exc:
+        return f"{host} answered HTTP {exc.code}"
+    except (OSError, ValueError) as exc:  # refused, no route, TLS, timeout, a bad address
+        return f"no answer from {host}: {_short(exc)}"
+    return "" if status == 200 else f"{host} answered HTTP {status}"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(getattr(exc, "reason", "") or exc).strip()
+    return f"{type(exc).__name__}: {text}"[:160] if text else type(exc).__name__
+
+
 def _network_failure() -> str:
     """Why librosa's server can't be reached ("" when it can); probed once per session."""
     if _NETWORK["failed"] is None:
-        import socket
-        import urllib.parse
-        import urllib.request
-
-        host = urllib.parse.urlsplit(LIBROSA_DATA_URL).hostname
-        if urllib.request.getproxies():
-            _NETWORK["failed"] = ""  # behind a proxy: let librosa's downloader try once
-        else:
-            try:
-                socket.create_connection((host, 443), timeout=NETWORK_TIMEOUT).close()
-                _NETWORK["failed"] = ""
-            except OSError as exc:
-                _NETWORK["failed"] = f"no connection to {host}: {type(exc).__name__}"
+        _NETWORK["failed"] = _probe()
     return _NETWORK["failed"]
+
+
+def _download(name: str, *, seconds: float, folder: Path) -> Path:
+    """Download librosa's recording ``name`` into ``folder`` within ``seconds``, with a
+    progress bar, checked against librosa's sha256 sum; a partial file never stays.
+
+    Raises
+    ------
+    TimeoutError
+        When the download would take longer (the message says how far it got).
+    OSError, ValueError
+        When the server fails, or the file is not librosa's (wrong sha256).
+    """
+    import urllib.request
+
+    from tqdm.auto import tqdm
+
+    index, registry = _librosa_index()
+    file_name = index[name]["path"] + ".ogg"
+    url = LIBROSA_DATA_URL + file_name
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / file_name
+    part = folder / f".{file_name}.{os.getpid()}-{threading.get_ident()}.part"
+    start = time.monotonic()
+    deadline = start + seconds
+    got, total, digest = 0, 0, hashlib.sha256()
+    try:
+        response = _within(
+            min(NETWORK_TIMEOUT, seconds),
+            lambda: urllib.request.urlopen(url, timeout=NETWORK_TIMEOUT),
+        )
+        with response, open(part, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0)
+            bar = tqdm(
+                total=total or None, unit="B", unit_scale=True, desc=f"librosa {name}",
+                mininterval=0.5, leave=False,
+            )  # fmt: skip
+            with bar:
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError("budget spent")
+                    chunk = _within(min(NETWORK_TIMEOUT, left), lambda: response.read1(65536))
+                    if not chunk:
+                        break
+                    out.write(chunk)
+                    digest.update(chunk)
+                    got += len(chunk)
+                    bar.update(len(chunk))
+        if total and got != total:
+            raise OSError(f"{url} ended after {got:,} of {total:,} bytes")
+        if digest.hexdigest() != registry[file_name]:
+            raise ValueError(f"{url} is not librosa's recording (its sha256 differs)")
+        os.replace(part, target)
+        return target
+    except TimeoutError:
+        took = time.monotonic() - start
+        of = f" of {total / 1e3:,.0f} kB" if total else ""
+        raise TimeoutError(
+            f"{name}: {got / 1e3:,.0f} kB{of} in {took:.0f} s ({got / 1e3 / max(took, 1e-3):.0f} kB/s), "
+            f"too slow for the {seconds:.0f} s left"
+        ) from None
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _check_example(name):
@@ -177,11 +302,13 @@ def example_clip(name: str, params: config.RunParameters) -> ExampleClip:
 
     Looks for the recording where librosa caches it (``$LIBROSA_DATA_DIR``, else librosa's
     default cache) and in :func:`examples_cache`, without the network. When it is in none
-    of them, tries ``librosa.ex(name)`` once per session: a first failure (or no answer
-    from librosa's server within :data:`NETWORK_TIMEOUT` seconds) makes every later call
-    fall back at once. The fallback is a GTZAN Music/Speech clip of the same kind (music
-    or speech), a different one for each example; for the demo data, of a genre that
-    resembles the recording. It prints that it stands in.
+    of them, asks librosa's server once per session (an HTTPS request answered within
+    :data:`NETWORK_TIMEOUT` seconds) and downloads it into :func:`examples_cache` with a
+    progress bar, all downloads of the session within :data:`DOWNLOAD_BUDGET` seconds. A
+    failure, or the budget running out, makes every later call fall back at once. The
+    fallback is a GTZAN Music/Speech clip of the same kind (music or speech), a different
+    one for each example; for the demo data, of a genre that resembles the recording. It
+    prints that it stands in, and why.
 
     Parameters
     ----------
@@ -208,12 +335,18 @@ def example_clip(name: str, params: config.RunParameters) -> ExampleClip:
     path = _cached_recording(name)
     reason = _network_failure() if path is None else ""
     if path is None and not reason:
+        left = DOWNLOAD_BUDGET - _NETWORK["spent"]
+        start = time.monotonic()
         try:
-            import librosa
-
-            path = Path(librosa.ex(name))
-        except Exception as exc:  # pooch raises network errors of several kinds
-            reason = _NETWORK["failed"] = f"download failed: {type(exc).__name__}"
+            if left <= 0:
+                raise TimeoutError(f"the {DOWNLOAD_BUDGET:.0f} s for downloads are spent")
+            path = _download(name, seconds=left, folder=examples_cache())
+        except TimeoutError as exc:
+            reason = _NETWORK["failed"] = f"download too slow: {exc}"
+        except (OSError, ValueError) as exc:
+            reason = _NETWORK["failed"] = f"download failed: {_short(exc)}"
+        finally:
+            _NETWORK["spent"] += time.monotonic() - start
     if path is not None:
         return ExampleClip(name, path, True, recording_title(name))
     kind = LIBROSA_EXAMPLES[name][0]
@@ -221,7 +354,10 @@ def example_clip(name: str, params: config.RunParameters) -> ExampleClip:
     stand_in = _stand_ins(root, kind)[name]
     genre = demo.music_genres(root).get(stand_in.name)
     what = f"{source} {genre + ' ' if genre else ''}{kind} clip {stand_in.name}"
-    print(f"librosa's recording {name!r} unavailable ({reason}): a {what} stands in for it")
+    print(
+        f"librosa's recording {name!r} unavailable ({reason}): a {what} stands in for it "
+        "(make data downloads the recordings once)"
+    )
     return ExampleClip(name, stand_in, False, f"{what} (stand-in)")
 
 
@@ -256,13 +392,12 @@ def fetch_examples(*, folder=None) -> list[Path]:
     ------
     OSError
         When librosa's server can't be reached (tried once per session, with a timeout of
-        :data:`NETWORK_TIMEOUT` seconds) or a download fails: the message says where to put
-        a copy.
+        :data:`NETWORK_TIMEOUT` seconds), a download fails, or all take longer than
+        :data:`FETCH_BUDGET` seconds: the message says where to put a copy.
     """
-    import pooch
-
     folder = Path(folder) if folder is not None else examples_cache()
-    index, registry = _librosa_index()
+    index = _librosa_index()[0]
+    deadline = time.monotonic() + FETCH_BUDGET
     paths = []
     for name in LIBROSA_EXAMPLES:
         cached = _cached_recording(name)
@@ -277,18 +412,14 @@ def fetch_examples(*, folder=None) -> list[Path]:
                 f"instead; to have the recordings, run `make data` online or put them in {folder}."
             )
         try:
-            path = pooch.retrieve(
-                LIBROSA_DATA_URL + file_name,
-                known_hash=f"sha256:{registry[file_name]}",
-                fname=file_name,
-                path=folder,
-                progressbar=False,
-            )
-        except Exception as exc:
+            path = _download(name, seconds=deadline - time.monotonic(), folder=folder)
+        except (OSError, ValueError) as exc:  # TimeoutError is an OSError
+            _NETWORK["failed"] = f"download failed: {_short(exc)}"
             raise OSError(
                 f"Could not download {LIBROSA_DATA_URL + file_name} ({exc}). The notebooks use "
-                f"demo clips instead; to have the recording, put the file in {folder}."
-            ) from exc
-        paths.append(Path(path))
+                f"demo clips instead; to have the recording, run `make data` again on a better "
+                f"connection or put the file in {folder}."
+            ) from None
+        paths.append(path)
         print(f"{name}: {path}")
     return paths

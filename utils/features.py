@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio, config, layouts, psychoacoustics
+from . import audio, config, files, layouts, psychoacoustics
 
 __all__ = [
     "CACHE_SUBDIR",
@@ -192,6 +193,7 @@ def save_atomic(target, array: np.ndarray) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, array, allow_pickle=False)
+        files.honour_umask(tmp)  # mkstemp makes it 0600: other users of the cache could not read it
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -233,7 +235,7 @@ def _run_one(fn, path, params, target=None):
         try:
             save_atomic(target, res[1])
         except OSError as e:
-            cache_error = str(e)
+            cache_error = f"{e.strerror or e} [{errno.errorcode.get(e.errno, '')}]"
     return res, cache_error
 
 
@@ -338,9 +340,16 @@ def extract(
             if cache_error:
                 cache_errors.append(f"{targets[i]} ({cache_error})")
         if cache_errors:
+            denied = any("[EACCES]" in e or "[EPERM]" in e for e in cache_errors)
+            fix = (
+                "The cache belongs to another user: ask them to make it group-writable "
+                "(chmod -R g+w), or set MUSICDL_DATA to a folder of your own."
+                if denied
+                else "Check the free disk space there."
+            )
             warnings.warn(
                 f"could not write {len(cache_errors)} feature cache files, e.g. {cache_errors[0]}; "
-                "those files are computed again next time. Check the free disk space there.",
+                f"those files are computed again next time. {fix}",
                 stacklevel=2,
             )
 
@@ -497,6 +506,7 @@ def audio_feature(path, *, feature, sr, offset=0.0, duration=None, **params) -> 
             f"utils.audio and utils.psychoacoustics have no feature function {feature!r}"
         )
     y = audio.load(path, sr=sr, offset=offset, duration=duration)
+    audio.require_samples(y, int(params.get("n_fft", 2048)), path=path, what="one FFT window")
     return np.asarray(func(y, sr=sr, **params), dtype=np.float32)
 
 
@@ -528,6 +538,7 @@ def logmel_segments(
         # (16, 40, 80)
     """
     y = audio.load(path, sr=sr, duration=duration)
+    audio.require_samples(y, n_fft, path=path, what="one FFT window")
     S = audio.log_mel(y, sr=sr, n_mels=n_mels, n_fft=n_fft, hop_length=hop_length)
     if S.shape[1] < frames:
         S = np.pad(S, ((0, 0), (0, frames - S.shape[1])), constant_values=float(S.min()))
@@ -703,6 +714,7 @@ def handcrafted(path, *, sr=layouts.MTAT_SR, n_mfcc=20, offset=0.0, duration=Non
         # (1748,)
     """
     y = audio.load(path, sr=sr, offset=offset, duration=duration)
+    audio.require_samples(y, 2048, path=path, what="one FFT window")
     rp = psychoacoustics.rp_features(y, sr=sr)
     parts = [
         audio.mfcc_stats(y, sr=sr, n_mfcc=n_mfcc),
@@ -845,7 +857,20 @@ def save_npz(path, features, paths, **extra) -> Path:
                 paths=np.asarray([str(p) for p in paths], dtype=str),
                 **{k: np.asarray(v) for k, v in extra.items()},
             )
+        files.honour_umask(tmp)
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        import shutil
+
+        need = np.asarray(features).nbytes + sum(np.asarray(v).nbytes for v in extra.values())
+        free = shutil.disk_usage(path.parent).free
+        raise OSError(
+            err.errno,
+            f"Could not write the feature set {path} ({err.strerror or err}): it takes about "
+            f"{need / 1e6:,.0f} MB and its disk has {free / 1e6:,.0f} MB free. Free some space "
+            "or set MUSICDL_DATA to a folder on a disk with room, and run the cell again.",
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,14 +1,20 @@
 """Reporting files that could not be read, and reading tab-separated tables with clear errors.
 
 The small helpers every loader and installer shares (:mod:`utils.datasets`,
-:mod:`utils.download`, :mod:`utils.features`): a leaf module, importing nothing of ``utils``.
+:mod:`utils.download`, :mod:`utils.features`), and the atomic writes and JSON reads of
+:mod:`utils.results`, :mod:`utils.runner` and :mod:`utils.publish`: a leaf module, importing
+nothing of ``utils``.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import warnings
+from pathlib import Path
 
-__all__ = ["warn_files", "reason", "read_table"]
+__all__ = ["warn_files", "reason", "read_table", "honour_umask", "write_atomic", "read_json"]
 
 
 def warn_files(what: str, paths: list, *, limit: int = 10) -> None:
@@ -97,3 +103,90 @@ def read_table(path, required, *, what: str, fetch: str):
             f"looks truncated. Download it again with {fetch}."
         )
     return table
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it; put it back at once
+    os.umask(mask)
+    return mask
+
+
+def honour_umask(path) -> None:
+    """Give a file or folder made by ``tempfile`` the permissions the umask allows.
+
+    ``mkstemp`` makes files 0600 and ``mkdtemp`` folders 0700 whatever the umask, so a file
+    renamed into place from one would be unreadable by the other users of a shared install.
+    """
+    path = Path(path)
+    full = 0o777 if path.is_dir() else 0o666
+    os.chmod(path, full & ~_umask())
+
+
+def write_atomic(path, data, *, encoding: str = "utf-8") -> Path:
+    """Write ``data`` to ``path`` through a unique temporary file beside it and ``os.replace``.
+
+    A reader sees the old file or the new one, never a part; two writers leave one whole
+    copy. The file gets the permissions the umask allows (:func:`honour_umask`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; its folder is made when missing.
+    data : str or bytes
+        What it holds (``str`` is encoded with ``encoding``).
+    encoding : str
+        The text encoding.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Example
+    -------
+    >>> p = Path(tempfile.mkdtemp()) / "a" / "x.json"; _ = write_atomic(p, "{}")
+    >>> p.read_text(), sorted(q.name for q in p.parent.iterdir())
+    ('{}', ['x.json'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode(encoding) if isinstance(data, str) else data)
+        honour_umask(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_json(path, *, what: str, fix: str):
+    """Read a JSON file; a truncated or garbled one raises a ValueError naming it and the fix.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+    what : str
+        What it is, for the message (``"results file"``).
+    fix : str
+        What makes it again, for the message (``"run 03_cnn_music_speech again"``).
+
+    Example
+    -------
+    >>> p = Path(tempfile.mkdtemp()) / "r.json"; _ = p.write_text('{"a": "b')
+    >>> read_json(p, what="results file", fix="run the notebook again")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: .../r.json is not a complete results file (Unterminated string ... (char 6); 8 bytes): ...
+    """
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        size = path.stat().st_size
+        raise ValueError(
+            f"{path} is not a complete {what} ({reason(err)}; {size:,} bytes): it was "
+            f"probably cut short by a full disk or an interrupted run. Delete it and {fix}."
+        ) from None

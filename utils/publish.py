@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import GITHUB_REPO, config, results, runner
+from . import GITHUB_REPO, config, files, results, runner
 
 __all__ = [
     "README_BEGIN",
@@ -33,6 +33,7 @@ __all__ = [
     "build_site",
     "build_slides",
     "comparison_table",
+    "failures",
     "main",
     "results_markdown",
     "update_readme",
@@ -93,7 +94,62 @@ REFERENCES = (
 # --------------------------------------------------------------------------------------
 
 
-def _ours(row: dict, by_notebook: dict) -> str:
+def _read_notebook(path: Path):
+    """An executed notebook; a truncated or garbled one raises a ValueError naming it."""
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as err:  # nbformat's NotJSONError, a JSON error, a bad structure
+        raise ValueError(
+            f"{path} is not a complete executed notebook ({files.reason(err)}): it was probably "
+            f"cut short by a full disk or an interrupted run. Run it again: "
+            f"python -m utils.runner {path.stem[:2]}."
+        ) from None
+
+
+def _error_of(nb) -> str | None:
+    """``"cell N: Name: message"`` for the first error output of a notebook, else None."""
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"cell {index}: {out.get('ename', 'Error')}: {out.get('evalue', '')}"
+    return None
+
+
+def failures(source=None, *, quick: bool = False) -> dict:
+    """The executed notebooks in ``source`` that hold an error output: the run that failed.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path, optional
+        A folder of executed notebooks; defaults to :func:`utils.runner.build_dir`.
+    quick : bool
+        The quick-mode folder when ``source`` is not given.
+
+    Returns
+    -------
+    dict
+        Notebook stem -> ``"cell N: ErrorName: message"``; empty when none failed (or the
+        folder holds no notebook).
+
+    Raises
+    ------
+    ValueError
+        When an executed notebook is truncated or not JSON (the message names it).
+    """
+    source = Path(source) if source else runner.build_dir(quick=quick)
+    found = {}
+    for path in sorted(source.glob("[0-9][0-9]_*.ipynb")):
+        error = _error_of(_read_notebook(path))
+        if error:
+            found[path.stem] = error
+    return found
+
+
+def _ours(row: dict, by_notebook: dict, failed: dict) -> str:
+    if row["notebook"] in failed:
+        return f"none ({row['notebook'][:2]} FAILED in its last run)"
     res = by_notebook.get(row["notebook"])
     if res is None:
         return f"not yet ({row['notebook'][:2]} not run)"
@@ -113,13 +169,15 @@ def _ours(row: dict, by_notebook: dict) -> str:
     return f"{value} ({res['source']} data, {mode}{base})"
 
 
-def comparison_table(*, quick: bool = False) -> str:
+def comparison_table(*, quick: bool = False, failed: dict | None = None) -> str:
     """Our numbers beside the 2018 tutorial's and the literature's, as a Markdown table.
 
     Parameters
     ----------
     quick : bool
         Take our numbers from the quick-mode results instead of the full-mode ones.
+    failed : dict, optional
+        Notebooks whose last run failed (:func:`failures`): no number of theirs is shown.
 
     Returns
     -------
@@ -132,19 +190,22 @@ def comparison_table(*, quick: bool = False) -> str:
         "|---|---|---|---|---|",
     ]
     for ref in REFERENCES:
-        ours = _ours(ref, by_notebook)
+        ours = _ours(ref, by_notebook, failed or {})
         for source, value in ref["published"]:
             rows.append(f"| {ref['task']} | {ref['metric']} | {source} | {value} | {ours} |")
     return "\n".join(rows)
 
 
-def results_markdown(*, quick: bool = False) -> str:
+def results_markdown(*, quick: bool = False, failed: dict | None = None) -> str:
     """Our results table and the comparison with published numbers, as Markdown.
 
     Parameters
     ----------
     quick : bool
         Tabulate the quick-mode results instead of the full-mode ones.
+    failed : dict, optional
+        Notebooks whose last run failed (:func:`failures`): their rows say FAILED and show
+        no numbers, even where an older results file is left.
 
     Returns
     -------
@@ -152,15 +213,25 @@ def results_markdown(*, quick: bool = False) -> str:
         Two tables: one row per results file (notebook, dataset, real or demo data, quick or
         full, wall time, headline metrics), then :func:`comparison_table`.
     """
+    failed = failed or {}
     rows = [
         "| notebook | data | source | mode | seconds | headline metrics |",
         "|---|---|---|---|---|---|",
     ]
-    records = results.load_results(quick=quick)
-    for res in records:
-        mode = "quick" if res["quick"] else "full"
+    records = [r for r in results.load_results(quick=quick) if r["notebook"] not in failed]
+    mode = "quick" if quick else "full"
+    for stem, error in failed.items():
+        records.append({"notebook": stem, "failed": error})
+    for res in sorted(records, key=lambda r: r["notebook"]):
+        if "failed" in res:
+            rows.append(
+                f"| {res['notebook']} | - | - | {mode} | - | **FAILED** in "
+                f"{res['failed'].replace('|', '/')[:160]} (no numbers from this run) |"
+            )
+            continue
         rows.append(
-            f"| {res['notebook']} | {res['dataset']} | {res['source']} | {mode} "
+            f"| {res['notebook']} | {res['dataset']} | {res['source']} | "
+            f"{'quick' if res['quick'] else 'full'} "
             f"| {res['seconds']:.0f} | {runner.headline(res['metrics'])} |"
         )
     if not records:
@@ -170,12 +241,12 @@ def results_markdown(*, quick: bool = False) -> str:
         "\n".join(rows)
         + "\n\nBeside published numbers (on the demo data ours only show that the code learns;"
         + " comparable numbers need the real datasets and full mode):\n\n"
-        + comparison_table(quick=quick)
+        + comparison_table(quick=quick, failed=failed)
         + "\n"
     )
 
 
-def write_results(path=None, *, quick: bool = False) -> Path:
+def write_results(path=None, *, quick: bool = False, failed: dict | None = None) -> Path:
     """Write ``build/RESULTS.md``: :func:`results_markdown` under a title and a date.
 
     Parameters
@@ -184,6 +255,8 @@ def write_results(path=None, *, quick: bool = False) -> Path:
         Where to write; defaults to ``build/RESULTS.md`` (``build/quick/RESULTS.md`` when quick).
     quick : bool
         Use the quick-mode results.
+    failed : dict, optional
+        Notebooks whose last run failed (:func:`failures`), marked FAILED.
 
     Returns
     -------
@@ -194,8 +267,7 @@ def write_results(path=None, *, quick: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "quick" if quick else "full"
     title = f"# Results ({mode} mode, {time.strftime('%Y-%m-%d %H:%M')})\n\n"
-    path.write_text(title + results_markdown(quick=quick), encoding="utf-8")
-    return path
+    return files.write_atomic(path, title + results_markdown(quick=quick, failed=failed))
 
 
 def update_readme(path=None, *, text: str | None = None) -> bool:
@@ -328,7 +400,6 @@ def build_slides(source, out) -> list[Path]:
     list of pathlib.Path
         The slide decks written.
     """
-    import nbformat
     from nbconvert import SlidesExporter
 
     paths = _executed(source)
@@ -338,16 +409,14 @@ def build_slides(source, out) -> list[Path]:
     exporter = SlidesExporter(reveal_scroll=True, reveal_number="c/t")
     written = []
     for path in paths:
-        nb = _without_widget_state(nbformat.read(path, as_version=4))
+        nb = _without_widget_state(_read_notebook(path))
         body, _ = exporter.from_notebook_node(nb)
         target = out / f"{path.stem}.slides.html"
-        target.write_text(_rewrite(body, pages=pages), encoding="utf-8")
-        written.append(target)
+        written.append(files.write_atomic(target, _rewrite(body, pages=pages)))
     return written
 
 
 def _notebook_pages(source, out) -> list[Path]:
-    import nbformat
     from nbconvert import HTMLExporter
 
     paths = _executed(source)
@@ -357,15 +426,27 @@ def _notebook_pages(source, out) -> list[Path]:
     exporter = HTMLExporter(template_name="lab")
     written = []
     for path in paths:
-        nb = _without_widget_state(nbformat.read(path, as_version=4))
+        nb = _without_widget_state(_read_notebook(path))
         body, _ = exporter.from_notebook_node(nb)
         body = _REQUIRE.sub("", body)  # no widget state or plotly here: require.js is unused
         if not _has_math(nb):
             body = _MATHJAX.sub("", body)
+        error = _error_of(nb)
+        if error:
+            body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + _failed_banner(error), body, 1)
         target = out / f"{path.stem}.html"
-        target.write_text(_rewrite(body, pages=pages), encoding="utf-8")
-        written.append(target)
+        written.append(files.write_atomic(target, _rewrite(body, pages=pages)))
     return written
+
+
+def _failed_banner(error: str) -> str:
+    return (
+        '<div class="musicdl-failed" style="background:#fdd;border:2px solid #c00;'
+        'padding:0.8em 1em;margin:1em;font-family:system-ui,sans-serif">'
+        f"<strong>This run FAILED</strong> in {html.escape(error[:300])}. The cells after it "
+        "did not run, and no numbers of this page are results. Fix it and run the notebook "
+        "again (<code>make demo</code>).</div>"
+    )
 
 
 _INDEX = """<!DOCTYPE html>
@@ -393,7 +474,7 @@ def _readme_section(readme: str, heading: str) -> str:
     return found.group(1).strip() if found else ""
 
 
-def _index_markdown(readme: str, *, pages: set, quick: bool) -> str:
+def _index_markdown(readme: str, *, pages: set, quick: bool, failed: dict) -> str:
     title = readme.splitlines()[0]
     intro = readme.split("\n\n")[1]
     table = _readme_section(readme, "The notebooks")
@@ -402,7 +483,8 @@ def _index_markdown(readme: str, *, pages: set, quick: bool) -> str:
         text, stem = m.group(1), Path(m.group(2)).stem
         if stem not in pages:
             return f"{text} *(not executed)*"
-        return f"[{text}](notebooks/{stem}.html) · [slides](slides/{stem}.slides.html)"
+        mark = " **(FAILED: see its page)**" if stem in failed else ""
+        return f"[{text}](notebooks/{stem}.html){mark} · [slides](slides/{stem}.slides.html)"
 
     table = re.sub(r"\[([^\]]+)\]\(notebooks/([^)]+\.ipynb)\)", notebook_link, table)
     table = re.sub(r"\[!\[Open In Colab\]\([^)]*\)\]\(([^)]+)\)", r"[Open in Colab](\1)", table)
@@ -410,7 +492,7 @@ def _index_markdown(readme: str, *, pages: set, quick: bool) -> str:
     mode = "quick" if quick else "full"
     return (
         f"{title}\n\n{intro}\n\n## The notebooks\n\n{table}\n\n"
-        f"## Results ({mode} mode)\n\n{results_markdown(quick=quick)}"
+        f"## Results ({mode} mode)\n\n{results_markdown(quick=quick, failed=failed)}"
     )
 
 
@@ -433,7 +515,8 @@ def build_site(source=None, out=None, *, quick: bool | None = None) -> dict:
     Returns
     -------
     dict
-        ``index`` (path), ``pages`` and ``slides`` (lists of paths), ``seconds``.
+        ``index`` (path), ``pages`` and ``slides`` (lists of paths), ``seconds``, and
+        ``failed`` (:func:`failures`: the notebooks marked FAILED on the index and their page).
 
     Raises
     ------
@@ -446,56 +529,75 @@ def build_site(source=None, out=None, *, quick: bool | None = None) -> dict:
     quick = config.run_parameters().quick if quick is None else bool(quick)
     source = Path(source) if source else runner.build_dir(quick=quick)
     out = Path(out) if out else source / "site"
+    failed = failures(source)
     pages = _notebook_pages(source, out / "notebooks")
     slides = build_slides(source, out / "slides")
     readme = (config.repo_root() / "README.md").read_text(encoding="utf-8")
-    markdown = _index_markdown(readme, pages={p.stem for p in pages}, quick=quick)
+    markdown = _index_markdown(readme, pages={p.stem for p in pages}, quick=quick, failed=failed)
     title = readme.splitlines()[0].lstrip("# ")
-    index = out / "index.html"
-    index.write_text(
+    index = files.write_atomic(
+        out / "index.html",
         _INDEX.format(
             title=html.escape(title),
             body=mistune.html(markdown),
             date=time.strftime("%Y-%m-%d %H:%M"),
             source=html.escape(str(source)),
         ),
-        encoding="utf-8",
     )
     return {
         "index": index,
         "pages": pages,
         "slides": slides,
         "seconds": time.perf_counter() - start,
+        "failed": failed,
     }
 
 
 def main(argv=None) -> int:
-    """Command line: ``results``, ``slides`` or ``site`` (see the module's docstring)."""
+    """Command line: ``results``, ``slides`` or ``site`` (see the module's docstring).
+
+    Returns 1 when an executed notebook holds an error (its run failed: it is marked FAILED
+    on the index, its page and in the results tables) unless ``--allow-failed``, and 1 with
+    one ``error:`` line when something cannot be read.
+    """
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["results", "slides", "site"])
     parser.add_argument(
         "--quick",
         action="store_true",
-        default=config.run_parameters().quick,
+        default=None,
         help="quick-mode notebooks and results (the default when MUSICDL_QUICK=1)",
     )
     parser.add_argument("--source", default=None, help="folder of executed notebooks")
     parser.add_argument("--out", default=None, help="output folder")
+    parser.add_argument(
+        "--allow-failed",
+        action="store_true",
+        help="exit 0 even when a notebook's last run failed (it is still marked FAILED)",
+    )
     args = parser.parse_args(argv)
+    if args.quick is None:
+        try:
+            args.quick = config.run_parameters().quick
+        except ValueError as err:
+            parser.error(str(err))
     source = Path(args.source) if args.source else runner.build_dir(quick=args.quick)
+    failed = {}
     try:
         if args.what == "results":
-            path = write_results(args.out, quick=args.quick)
+            failed = failures(source)
+            path = write_results(args.out, quick=args.quick, failed=failed)
             print(path.read_text(encoding="utf-8"))
             print(f"Wrote {path}")
             if not args.quick:
-                changed = update_readme()
+                changed = update_readme(text=results_markdown(quick=False, failed=failed))
                 print(f"README.md results: {'updated' if changed else 'already up to date'}")
         elif args.what == "slides":
             decks = build_slides(source, Path(args.out) if args.out else source / "site" / "slides")
             print(f"Wrote {len(decks)} slide deck(s) into {decks[0].parent}")
         else:
             site = build_site(source, args.out, quick=args.quick)
+            failed = site["failed"]
             count = 1 + len(site["pages"]) + len(site["slides"])
             print(
                 f"Wrote {count} pages ({len(site['pages'])} notebooks, {len(site['slides'])} "
@@ -504,6 +606,15 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    if failed:
+        listed = "; ".join(f"{stem} ({error[:120]})" for stem, error in failed.items())
+        print(
+            f"{'warning' if args.allow_failed else 'error'}: {len(failed)} notebook(s) in "
+            f"{source} failed in their last run and are marked FAILED: {listed}. Fix them and "
+            "run them again (python -m utils.runner NN), or pass --allow-failed.",
+            file=sys.stderr,
+        )
+        return 0 if args.allow_failed else 1
     return 0
 
 

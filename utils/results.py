@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config
+from . import config, files
 
 __all__ = ["TRACKED_PACKAGES", "save_results", "load_results"]
 
@@ -125,11 +125,7 @@ def save_results(
         "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     out = config.results_dir(quick=quick) / f"{notebook}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return files.write_atomic(out, json.dumps(record, indent=2) + "\n")
 
 
 def load_results(notebook: str | None = None, *, quick: bool = False):
@@ -141,6 +137,13 @@ def load_results(notebook: str | None = None, *, quick: bool = False):
         The notebook's file stem; all notebooks when omitted.
     quick : bool
         Read the quick-mode results instead of the full-mode ones.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``notebook`` has no results file of that mode.
+    ValueError
+        When a results file is truncated or not JSON (the message names it).
     """
     folder = config.results_dir(quick=quick)
     if notebook is not None:
@@ -150,5 +153,13 @@ def load_results(notebook: str | None = None, *, quick: bool = False):
             raise FileNotFoundError(
                 f"No {mode}-mode results for {notebook}: {path} is missing. Run the notebook first."
             )
-        return json.loads(path.read_text(encoding="utf-8"))
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+        return _read(path)
+    return [_read(p) for p in sorted(folder.glob("*.json"))]
+
+
+def _read(path: Path) -> dict:
+    return files.read_json(
+        path,
+        what="results file",
+        fix=f"run {path.stem} again (python -m utils.runner {path.stem[:2]})",
+    )

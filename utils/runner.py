@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import GITHUB_REPO, config, datasets, demo, layouts, results
+from . import GITHUB_REPO, config, datasets, demo, files, layouts, results
 
 __all__ = [
     "COLAB_BADGE",
@@ -56,12 +56,12 @@ __all__ = [
 #: notebook, and a test checks that no notebook has drifted from them. Notebook-specific
 #: imports follow them, before the ``## Parameters`` section.
 SETUP_CELLS = (
-    ("markdown", "## Setup\n\nPython 3.10 or newer is required:"),
+    ("markdown", "## Setup\n\nPython 3.11.5 or newer is required:"),
     (
         "code",
         """import sys
 
-assert sys.version_info >= (3, 10), f"Python 3.10+ is required, found {sys.version.split()[0]}"
+assert sys.version_info >= (3, 11, 5), f"Python 3.11.5+ is required, found {sys.version.split()[0]}"
 print("Python", sys.version.split()[0])""",
     ),
     (
@@ -529,6 +529,13 @@ def execute(
     Returns
     -------
     NotebookRun
+
+    Notes
+    -----
+    The notebook's results file of this mode is removed first, so a failed run leaves none
+    behind (rather than the last good run's numbers, which would be published as this
+    run's). The executed notebook and its HTML are written atomically
+    (:func:`utils.files.write_atomic`): a reader never sees half of one.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -538,6 +545,7 @@ def execute(
     nb = nbformat.read(path, as_version=4)
     params = config.run_parameters(quick=quick, dataset=dataset)
     inject_parameters(nb, params)
+    (config.results_dir(quick=params.quick) / f"{path.stem}.json").unlink(missing_ok=True)
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -563,14 +571,12 @@ def execute(
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        run.output = out_dir / path.name
-        nbformat.write(nb, run.output)
+        run.output = files.write_atomic(out_dir / path.name, nbformat.writes(nb) + "\n")
         if html:
             from nbconvert import HTMLExporter
 
             body, _ = HTMLExporter().from_notebook_node(nb)
-            run.html = run.output.with_suffix(".html")
-            run.html.write_text(body, encoding="utf-8")
+            run.html = files.write_atomic(run.output.with_suffix(".html"), body)
     return run
 
 

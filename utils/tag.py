@@ -25,10 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio, config, layouts, models, musicnn
+from . import audio, config, files, layouts, models, musicnn
 
 __all__ = [
+    "MIN_SAMPLES",
     "MODEL_SUBDIR",
+    "PART_SECONDS",
     "PRETRAINED",
     "default_model_path",
     "describe_pretrained",
@@ -47,6 +49,14 @@ PRETRAINED = {
     "vgg": "MTT_vgg",
     "vgg-msd": "MSD_vgg",
 }
+
+#: Seconds of audio read at a time: a long file is tagged part by part, so that a 2-hour
+#: recording needs about as much memory as a song.
+PART_SECONDS = 120.0
+
+#: The shortest input an any-length model is given (shorter files are zero-padded):
+#: one window of its mel front end.
+MIN_SAMPLES = 2048
 
 
 def default_model_path(*, quick: bool = False) -> Path:
@@ -120,13 +130,34 @@ def predict_tags(path, *, model, tags=None, top_k: int = 5, batch_size: int = 16
         model = models.load_model(model, compile=False)
     names = _tag_names(model, tags)
     settings = models.front_end_settings(model)
-    y = audio.load(path, sr=settings["sr"])
-    length = settings["chunk_samples"]
+    sr, length = settings["sr"], settings["chunk_samples"]
     if length is None:  # a model that takes any length gets the whole file at once
-        chunks = y[None]
+        y = audio.load(path, sr=sr)
+        if len(y) < MIN_SAMPLES:
+            y = np.pad(y, (0, MIN_SAMPLES - len(y)))
+        scores = np.asarray(model.predict(y[None], verbose=0))[0]
     else:
-        chunks = audio.segment(y, size=length, hop=length)
-    scores = np.asarray(model.predict(chunks, batch_size=batch_size, verbose=0)).mean(axis=0)
+        # Part by part (whole chunks each), so that memory stays that of PART_SECONDS.
+        per_part = max(1, int(PART_SECONDS * sr) // length) * length
+        total, count, offset = 0.0, 0, 0
+        while True:
+            try:
+                # a little more than a part, cut to it: resampling may round a sample off
+                y = audio.load(path, sr=sr, offset=offset / sr, duration=per_part / sr + 0.1)
+                y = y[:per_part]
+            except audio.AudioError:
+                if offset == 0:
+                    raise
+                break  # past the end
+            if offset and len(y) < length:
+                break  # the incomplete chunk at the end is dropped
+            chunks = audio.segment(y, size=length, hop=length)
+            out = np.asarray(model.predict(chunks, batch_size=batch_size, verbose=0))
+            total, count = total + out.sum(axis=0), count + len(out)
+            offset += per_part
+            if len(y) < per_part:
+                break
+        scores = total / count
     order = np.argsort(-scores, kind="stable")[:top_k]
     return [(names[j], float(scores[j])) for j in order]
 
@@ -213,7 +244,7 @@ def main(argv=None) -> int:
         help=(
             f"{'|'.join(PRETRAINED)} (pretrained), or a .keras model from "
             f"utils.models.tagging_cnn (default: {default_model_path()} when notebook 07 "
-            "has saved one there, else musicnn)"
+            "has saved one there, else its quick-mode model, else musicnn)"
         ),
     )
     parser.add_argument("--top-k", type=int, default=5, help="tags to print per file (default 5)")
@@ -226,9 +257,18 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.top_k < 1:
         parser.error(f"--top-k must be at least 1, found {args.top_k}")
-    if args.model in PRETRAINED or (args.model is None and not default_model_path().is_file()):
+    trained = [default_model_path(), default_model_path(quick=True)]
+    if args.model in PRETRAINED or (args.model is None and not any(p.is_file() for p in trained)):
         return _main_pretrained(args, PRETRAINED[args.model or "musicnn"])
     model_path = Path(args.model) if args.model else default_model_path()
+    quick_model = default_model_path(quick=True)
+    if args.model is None and not model_path.is_file() and quick_model.is_file():
+        print(
+            f"note: no full-mode model at {model_path}; using the quick-mode one, {quick_model} "
+            "(a full run of notebook 07 saves a better one)",
+            file=sys.stderr,
+        )
+        model_path = quick_model
     if not model_path.is_file():
         print(
             f"error: no model at {model_path}. Train one in notebook 07 (it saves there), "
@@ -237,17 +277,36 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 2
-    print(f"Tagging with {model_path} (a tagger of notebook 07)", file=sys.stderr)
     tags = None
     if args.tags is not None:
-        tags = [t.strip() for t in args.tags.read_text(encoding="utf-8").splitlines() if t.strip()]
-    with config.quiet_native_stderr():
-        model = models.load_model(model_path, compile=False)
+        try:
+            text = args.tags.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            print(
+                f"error: cannot read the --tags file {args.tags} ({files.reason(err)}); pass a "
+                "text file with one tag name per line, one per model output.",
+                file=sys.stderr,
+            )
+            return 2
+        tags = [t.strip() for t in text.splitlines() if t.strip()]
+    try:
+        with config.quiet_native_stderr():
+            model = models.load_model(model_path, compile=False)
+    except Exception as err:  # noqa: BLE001 - Keras raises several kinds for a bad file
+        print(
+            f"error: {model_path} is not a complete Keras model ({files.reason(err)}): it may "
+            "be truncated or another kind of file. Save it again from notebook 07 (or copy it "
+            "again), or pass --model PATH to another .keras file.",
+            file=sys.stderr,
+        )
+        return 2
     try:
         _tag_names(model, tags)
+        models.front_end_settings(model)
     except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {model_path}: {err}", file=sys.stderr)
         return 2
+    print(f"Tagging with {model_path} (a tagger of notebook 07)", file=sys.stderr)
     return _tag_files(
         args.files, lambda file: predict_tags(file, model=model, tags=tags, top_k=args.top_k)
     )
@@ -270,13 +329,13 @@ def _main_pretrained(args, weights: str) -> int:
     )
 
 
-def _tag_files(files, predict) -> int:
+def _tag_files(paths, predict) -> int:
     """Print each file's top tags; name the files that cannot be read; the exit status."""
     failed = 0
-    for file in files:
+    for file in paths:
         try:
             top = predict(file)
-        except audio.AudioError as err:
+        except (audio.AudioError, OSError) as err:
             failed += 1
             print(f"error: {err}", file=sys.stderr)
             continue
@@ -285,7 +344,7 @@ def _tag_files(files, predict) -> int:
             print(f"  {score:5.3f}  {tag}")
     if failed:
         print(
-            f"{failed} of {len(files)} files could not be read (see the messages above)",
+            f"{failed} of {len(paths)} files could not be read (see the messages above)",
             file=sys.stderr,
         )
         return 1
