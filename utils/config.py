@@ -278,8 +278,8 @@ def env_dataset() -> str:
     dataset = _dataset_choice(os.environ.get("MUSICDL_DATASET", "auto")) or "auto"
     if dataset not in DATASET_MODES and not dataset.startswith(FOLDER_PREFIX):
         raise ValueError(
-            f"MUSICDL_DATASET must be one of {', '.join(DATASET_MODES)} or "
-            f"{FOLDER_PREFIX}/path/to/my_music, found {dataset!r}."
+            f"MUSICDL_DATASET must be one of {', '.join(DATASET_MODES)}, found {dataset!r} "
+            f"(or {FOLDER_PREFIX}/path/to/my_music, a collection of your own)."
         )
     return dataset
 
