@@ -20,7 +20,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # `make test PYTEST_ARGS="-n 0 -k name"` runs serially.
 PYTEST_ARGS ?= -n auto --durations=15
 
-.PHONY: FORCE help setup demo test test-fast test-floors lint format lab data bench clean distclean notebooks-meta slides site
+.PHONY: FORCE help setup demo test test-fast test-floors lint format lab tensorboard data bench clean distclean notebooks-meta slides site
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -89,6 +89,9 @@ format: setup  ## ruff's safe fixes and its formatter, on code and notebooks
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+tensorboard: setup  ## open TensorBoard on the notebooks' training logs (runs/) at http://localhost:6006
+	$(PY) -m tensorboard.main --logdir runs
+
 lab: setup  ## open JupyterLab on the notebooks
 	$(PY) -m jupyterlab notebooks/
 
@@ -99,8 +102,8 @@ data: setup  ## download the real datasets (GTZAN Music/Speech, MagnaTagATune) a
 bench: setup  ## print the benchmark tables
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
-clean:  ## delete build/, results/ and caches (never downloaded datasets)
-	rm -rf build results .pytest_cache data/cache data/features
+clean:  ## delete build/, results/, runs/ (TensorBoard logs) and caches (never downloaded datasets)
+	rm -rf build results runs .pytest_cache data/cache data/features
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean  ## also delete .venv and the generated demo data (never downloaded datasets)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from utils import evaluation, models
+from utils import config, evaluation, models
 
 
 @pytest.fixture(autouse=True)
@@ -240,6 +240,23 @@ def test_cross_validation_by_clip_does_not_leak():
     cv = evaluation.cross_validate(_nearest_neighbour, X, y, clips, n_splits=5, progress=False)
     assert len(cv) == 5 and cv.test_clips.sum() == 100
     assert cv.clip_accuracy.mean() < 0.7, "clip-level CV must not see the test clips' siblings"
+    leaky = evaluation.cross_validate(
+        _nearest_neighbour, X, y, clips, n_splits=5, progress=False, by="segment"
+    )
+    assert leaky.segment_accuracy.mean() > 0.95, "by='segment' must show the leak"
+
+
+def test_bootstrap_interval_matches_the_binomial_spread():
+    # 8 test clips, 7 right: the bootstrap draws the number right from Binomial(8, 7/8), whose
+    # 2.5% and 97.5% quantiles are 5 and 8 (by hand: P(X <= 4) = 0.010, P(X <= 5) = 0.076).
+    y = np.ones(8)
+    scores = np.array([1, 1, 1, 1, 1, 1, 1, 0.0])
+    low, high = evaluation.bootstrap_interval(y, scores, n=4000, seed=0)
+    assert (low, high) == (5 / 8, 1.0)
+    everything_right = evaluation.bootstrap_interval(y, np.ones(8), n=100)
+    assert everything_right == (1.0, 1.0)
+    with pytest.raises(ValueError, match="as many"):
+        evaluation.bootstrap_interval(y, np.ones(3))
 
 
 def test_clip_folds_are_stratified_and_test_every_clip_once():
@@ -378,3 +395,23 @@ def test_tune_thresholds_by_hand():
     assert none.tolist() == [0.3]  # no positive: F1 cannot choose, the default stays
     with pytest.raises(ValueError, match="shape"):
         evaluation.tune_thresholds(Y_true, Y_score[:, :2])
+
+
+def test_tensorboard_logs_the_losses_where_it_says(tmp_path):
+    import keras
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util.tensor_util import make_ndarray
+
+    config.set_seed(0)
+    model = models.dense((4,), units=(3,))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    X = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+    y = (X[:, 0] > 0).astype("float32")
+    callback = models.tensorboard("02_deep_learning_basics", "probe", root=tmp_path)
+    assert isinstance(callback, keras.callbacks.TensorBoard)
+    hist = model.fit(X, y, validation_data=(X, y), epochs=3, verbose=0, callbacks=[callback])
+    folder = tmp_path / "02_deep_learning_basics" / "probe"
+    for part, key in (("train", "loss"), ("validation", "val_loss")):
+        events = EventAccumulator(str(folder / part), size_guidance={"tensors": 0}).Reload()
+        logged = [float(make_ndarray(e.tensor_proto)) for e in events.Tensors("epoch_loss")]
+        np.testing.assert_allclose(logged, hist.history[key], rtol=1e-5)

@@ -39,8 +39,8 @@ def test_a_probe_on_noise_is_at_chance_and_its_interval_says_so():
     score = transfer.probe(rng.normal(size=(60, 20)), y)
     assert score["ci_low"] < 0.5 < score["ci_high"]
     assert score["ci_high"] - score["ci_low"] > 0.15  # 60 clips: a wide interval
-    low, high = transfer.bootstrap_interval(np.ones(10))
-    assert low == high == 1.0
+    right = transfer.probe(np.repeat([[0.0], [1.0]], 10, axis=0), np.repeat([0, 1], 10))
+    assert right["ci_low"] == right["ci_high"] == right["accuracy"] == 1.0
 
 
 def test_keras_fit_predict_starts_every_fold_afresh():

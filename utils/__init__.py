@@ -26,7 +26,7 @@ results     the results files: each notebook's metrics, lessons and tables of me
 plots       waveform, spectrogram, training history and other figures
 musicnn     the pretrained musicnn taggers ported to Keras 3: weights, input, tags, embeddings
 collection  your own collection: a folder per class, as the clip table of the other loaders
-transfer    transfer learning: probes on embeddings cross-validated by clip, bootstrap intervals
+transfer    transfer learning: probes on embeddings cross-validated by clip, with bootstrap intervals
 tag         tagging audio files with a trained or pretrained model (``python -m utils.tag``)
 
 The machinery (``make``, the runner, CI)

@@ -52,6 +52,8 @@ __all__ = [
     "space_needed",
     "is_complete",
     "music_genres",
+    "hard_cases",
+    "GTZAN_HARD_CASES",
     "SIZES",
     "MARKER",
     "DEMO_VERSION",
@@ -294,21 +296,78 @@ def _mtat_clip(item: dict, out_dir: str, seed: int) -> dict:
     return dict(item, tags=sorted(_annotate(facts, rms_db, rng)))
 
 
-def _gtzan_clip(kind: str, index: int, out_dir: str, seed: int, genre: str | None) -> str:
+#: Shares of the hard cases in the GTZAN Music/Speech demo, as on radio and in the real
+#: collection: speech over a music bed, music with a spoken passage, rap (a spoken voice
+#: over a beat) and music phrased with short gaps (whose loudness swings as speech's does).
+GTZAN_HARD_CASES = {
+    "speech over music": 0.25,
+    "music with speech": 0.1,
+    "rap": 0.1,
+    "phrased music": 0.15,
+}
+
+
+def _phrased(music, sr, rng):
+    """Music that breathes: a solo player's phrases with 0.2-0.7 s near-silent gaps between."""
+    n = len(music)
+    gate = np.ones(n, dtype=np.float32)
+    t = float(rng.uniform(1.5, 4))
+    while t < n / sr - 1:
+        a, b = int(t * sr), int((t + rng.uniform(0.2, 0.7)) * sr)
+        ramp = min(int(0.05 * sr), (b - a) // 2)
+        gate[a:b] = 0.03
+        gate[a : a + ramp] = np.linspace(1, 0.03, ramp)
+        gate[b - ramp : b] = np.linspace(0.03, 1, ramp)
+        t = b / sr + float(rng.uniform(1.5, 4))
+    return music * gate
+
+
+def _spoken_passage(music, speech, sr, rng):
+    """Music ducked by 12-20 dB under a 4-10 s spoken passage (a presenter over the intro)."""
+    n = len(music)
+    length = int(rng.uniform(4, 10) * sr)
+    start = int(rng.uniform(0, n - length))
+    window = np.zeros(n, dtype=np.float32)
+    ramp = int(0.3 * sr)
+    window[start : start + length] = 1.0
+    window[start : start + ramp] = np.linspace(0, 1, ramp)
+    window[start + length - ramp : start + length] = np.linspace(1, 0, ramp)
+    duck = 10 ** (-float(rng.uniform(12, 20)) / 20)
+    level = np.sqrt(np.mean(music**2)) / (np.sqrt(np.mean(speech**2)) + 1e-9)
+    return music * (1 - (1 - duck) * window) + window * speech * level
+
+
+def _gtzan_clip(kind: str, index: int, out_dir: str, seed: int, genre: str | None) -> tuple:
     import soundfile as sf
 
     rng = np.random.default_rng([seed, 3, 0 if kind == "music" else 1, index])
     n = int(layouts.GTZAN_SECONDS * layouts.GTZAN_SR)
+    sr = layouts.GTZAN_SR
+    hard = None
     if kind == "music":
-        y, _ = synth.music(layouts.GTZAN_SR, n, rng, genre)
+        y, _ = synth.music(sr, n, rng, genre)
+        draw = rng.random()
+        if draw < GTZAN_HARD_CASES["music with speech"]:
+            hard = "music with speech"
+            y = _spoken_passage(y, synth.speech(sr, n, rng)[0], sr, rng)
+        elif draw < GTZAN_HARD_CASES["music with speech"] + GTZAN_HARD_CASES["rap"]:
+            hard = "rap"  # a rhythmic spoken voice as loud as the beat, throughout
+            y = synth.mix(synth.speech(sr, n, rng)[0], y, below_db=float(rng.uniform(-3, 3)))
+        elif draw < sum(GTZAN_HARD_CASES.values()) - GTZAN_HARD_CASES["speech over music"]:
+            hard = "phrased music"
+            y = _phrased(y, sr, rng)
     else:
-        y, _ = synth.speech(layouts.GTZAN_SR, n, rng)
-    y = synth.normalise(y, float(rng.uniform(-30, -16)))  # the same loudness range for both classes
-    stem = {"music": "music", "speech": "speech"}[kind]
-    path = Path(out_dir) / "music_speech" / f"{kind}_wav" / f"{stem}_{index:03d}.wav"
+        y, _ = synth.speech(sr, n, rng)
+        if rng.random() < GTZAN_HARD_CASES["speech over music"]:
+            hard = "speech over music"
+            bed, _ = synth.music(sr, n, rng, str(rng.choice(list(synth.GENRES))))
+            y = synth.mix(y, bed, below_db=float(rng.uniform(10, 20)))
+    y, _ = synth.channel(y, sr, rng)  # each clip its own microphone, room and noise floor
+    y = synth.normalise(y, float(rng.uniform(-34, -14)))  # the same loudness range for both
+    path = Path(out_dir) / "music_speech" / f"{kind}_wav" / f"{kind}_{index:03d}.wav"
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), y, layouts.GTZAN_SR, subtype="PCM_16")
-    return str(path)
+    sf.write(str(path), y, sr, subtype="PCM_16")
+    return path.name, hard
 
 
 def _run(tasks, n_jobs: int, desc: str, verbose: bool):
@@ -372,6 +431,21 @@ def music_genres(path) -> dict:
     return json.loads(marker.read_text(encoding="utf-8")).get("genres", {})
 
 
+def hard_cases(path) -> dict:
+    """The hard cases of a GTZAN Music/Speech demo folder: speech over music, music with speech.
+
+    Returns
+    -------
+    dict of str to str
+        File name (``speech_003.wav``) to its case (a key of :data:`GTZAN_HARD_CASES`), for
+        the clips that are one; empty for real data.
+    """
+    marker = Path(path) / MARKER
+    if not marker.is_file():
+        return {}
+    return json.loads(marker.read_text(encoding="utf-8")).get("hard_cases", {})
+
+
 @contextlib.contextmanager
 def _lock(path: Path):
     """Hold an exclusive lock on ``path`` (a lock file) for the block; waits for other processes."""
@@ -398,9 +472,12 @@ def _generate_one(
         genres = _genre_sequence(per, np.random.default_rng([seed, 4]))
         tasks = [(_gtzan_clip, ("music", i, str(tmp), seed, genres[i])) for i in range(per)]
         tasks += [(_gtzan_clip, ("speech", i, str(tmp), seed, None)) for i in range(per)]
-        _run(tasks, n_jobs, f"demo {name}", verbose)
+        written = _run(tasks, n_jobs, f"demo {name}", verbose)
         counts = {"music": per, "speech": per}
-        extra = {"genres": {f"music_{i:03d}.wav": genres[i] for i in range(per)}}
+        extra = {
+            "genres": {f"music_{i:03d}.wav": genres[i] for i in range(per)},
+            "hard_cases": {file: hard for file, hard in written if hard},
+        }
     else:
         plan = _mtat_plan(size["mtat_per_folder"], seed)
         tasks = [(_mtat_clip, (item, str(tmp), seed)) for item in plan]

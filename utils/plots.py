@@ -29,6 +29,7 @@ __all__ = [
     "embedding_map",
     "history",
     "live",
+    "model_diagram",
     "rhythm_pattern",
     "spectrogram",
     "taggram",
@@ -529,6 +530,55 @@ def embedding_map(
     if title:
         ax.set_title(title)
     return ax
+
+
+def model_diagram(model, *, path=None, show_shapes: bool = True):
+    """Draw a Keras model as a diagram of its layers (``keras.utils.plot_model``), or say why not.
+
+    The diagram needs pydot and Graphviz's ``dot`` program (Colab has both; elsewhere
+    ``apt-get install graphviz`` or ``conda install graphviz``). Without them this prints one
+    sentence and the model's summary instead, so a notebook runs everywhere.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model to draw.
+    path : str or pathlib.Path, optional
+        Where to write the PNG; default ``build/models/<model name>.png`` in the project.
+    show_shapes : bool
+        Label each layer with its output shape.
+
+    Returns
+    -------
+    IPython.display.Image or None
+        The diagram (displayed when it is a cell's last value), or None when it could not be
+        drawn.
+    """
+    import shutil
+    from pathlib import Path
+
+    import keras
+
+    out = Path(path) if path else config.repo_root() / "build" / "models" / f"{model.name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import pydot  # noqa: F401
+
+        missing = None if shutil.which("dot") else "Graphviz's dot program"
+    except ImportError:
+        missing = "the pydot package"
+    if missing is None:
+        try:
+            keras.utils.plot_model(model, to_file=str(out), show_shapes=show_shapes, dpi=72)
+        except Exception as err:  # an old Graphviz, a font missing: the summary still teaches
+            missing = f"a working Graphviz ({type(err).__name__})"
+    if missing is not None:
+        print(f"No diagram: {missing} is missing here (Colab has it); the summary instead.")
+        model.summary()
+        return None
+    from IPython.display import Image
+
+    return Image(str(out))
 
 
 def taggram(scores, *, tags, hop_seconds: float = 3.0, top: int | None = 10, ax=None, title=None):

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import config, files
 
-__all__ = ["TRACKED_PACKAGES", "save_results", "load_results"]
+__all__ = ["TRACKED_PACKAGES", "save_results", "load_results", "lesson"]
 
 #: Packages whose versions go into every results file.
 TRACKED_PACKAGES = (
@@ -45,6 +45,34 @@ def _versions() -> dict:
         except metadata.PackageNotFoundError:
             out[name] = None
     return out
+
+
+def lesson(held, claim: str, *, otherwise: str) -> str:
+    """The sentence a notebook prints about one of its lessons: the claim, or that it failed.
+
+    A lesson's prose is built from its check, so that no run states what it did not show.
+
+    Parameters
+    ----------
+    held : bool
+        Whether the lesson held in this run (the value that goes into ``lessons``).
+    claim : str
+        What the run shows when it held, with the run's numbers.
+    otherwise : str
+        What the run shows instead, with the same numbers.
+
+    Example
+    -------
+    >>> lesson(0.9 > 0.7, "The CNN (0.90) beats the baseline (0.70).", otherwise="It does not.")
+    'The CNN (0.90) beats the baseline (0.70).'
+    >>> lesson(False, "A claim.", otherwise="The CNN scores 0.60.")
+    'Not in this run: the CNN scores 0.60.'
+    """
+    if not isinstance(held, (bool, np.bool_)):
+        raise TypeError(f"held must be True or False, found {held!r}")
+    if held:
+        return claim
+    return "Not in this run: " + otherwise[:1].lower() + otherwise[1:]
 
 
 def _numbers(values: dict, what: str) -> dict:

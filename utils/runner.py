@@ -45,6 +45,7 @@ __all__ = [
     "results_table",
     "setup_cells",
     "slide_types",
+    "solution_cells",
     "sync_notebook",
     "sync_readme",
 ]
@@ -455,6 +456,33 @@ def _kernel_env() -> dict:
 PARAMETER_VARIABLES = {"QUICK": "MUSICDL_QUICK", "DATASET": "MUSICDL_DATASET"}
 
 
+_SOLUTION = re.compile(r"<details><summary>Solution</summary>(.*?)</details>", re.S)
+_PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+
+
+def solution_cells(nb) -> list[str]:
+    r"""The code of every hidden exercise solution: the ```python blocks inside each
+    ``<details><summary>Solution</summary>...</details>`` of the notebook's markdown, in order.
+
+    ``execute(..., solutions=True)`` runs them after the notebook, in its namespace, so a
+    solution that no longer runs fails a test.
+
+    Example
+    -------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    ...     "1. *Add.*\n\n<details><summary>Solution</summary>\n\n```python\nprint(1 + 1)\n```\n</details>")])
+    >>> solution_cells(nb)
+    ['print(1 + 1)\n']
+    """
+    code = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for hidden in _SOLUTION.findall(cell.source):
+                code += _PYTHON_BLOCK.findall(hidden)
+    return code
+
+
 def inject_parameters(nb, params: config.RunParameters):
     """Insert a cell that sets the run parameters right after the ``parameters`` cell.
 
@@ -508,6 +536,7 @@ def execute(
     out_dir=None,
     timeout: int = 900,
     html: bool = False,
+    solutions: bool = False,
 ) -> NotebookRun:
     """Run one notebook top to bottom in a fresh ``python3`` kernel.
 
@@ -525,6 +554,9 @@ def execute(
         Seconds any one cell may take.
     html : bool
         Also export the executed notebook to HTML.
+    solutions : bool
+        Append the exercises' hidden solutions (:func:`solution_cells`) as code cells, run
+        after everything else in the notebook's namespace.
 
     Returns
     -------
@@ -545,6 +577,8 @@ def execute(
     nb = nbformat.read(path, as_version=4)
     params = config.run_parameters(quick=quick, dataset=dataset)
     inject_parameters(nb, params)
+    if solutions:
+        nb.cells += [nbformat.v4.new_code_cell(code) for code in solution_cells(nb)]
     (config.results_dir(quick=params.quick) / f"{path.stem}.json").unlink(missing_ok=True)
     client = NotebookClient(
         nb,

@@ -4,7 +4,7 @@ A pretrained model's embeddings (:func:`utils.musicnn.embed`) turn each clip int
 vector; a small classifier on those vectors (a *probe*) is then judged by k-fold
 cross-validation by clip (:func:`out_of_fold`, the folds of
 :func:`utils.evaluation.clip_folds`), and its accuracy gets a bootstrap interval
-(:func:`bootstrap_interval`), which a collection of a few dozen clips needs. The same
+(:func:`utils.evaluation.bootstrap_interval`), which a collection of a few dozen clips needs. The same
 folds judge a network trained from scratch on the clips' segments, so the two numbers
 compare like with like.
 
@@ -29,7 +29,6 @@ __all__ = [
     "keras_fit_predict",
     "n_folds",
     "out_of_fold",
-    "bootstrap_interval",
     "probe",
 ]
 
@@ -217,39 +216,6 @@ def out_of_fold(fit_predict, X, y, clip_index=None, *, n_splits: int = 5, seed: 
     return scores, clip_y
 
 
-def bootstrap_interval(correct, *, level: float = 0.95, n_boot: int = 2000, seed=config.SEED):
-    """A percentile bootstrap interval of an accuracy (the mean of per-clip 0/1 outcomes).
-
-    Parameters
-    ----------
-    correct : np.ndarray [shape=(n_clips,)]
-        1 where a clip was classified right, else 0.
-    level : float
-        Coverage, e.g. 0.95.
-    n_boot : int
-        Resamples of the clips, with replacement.
-    seed : int
-
-    Returns
-    -------
-    (float, float)
-        The interval's low and high ends.
-
-    Example
-    -------
-    >>> low, high = bootstrap_interval(np.r_[np.ones(45), np.zeros(5)])
-    >>> bool(low < 0.9 < high), round(high - low, 1)
-    (True, 0.2)
-    """
-    correct = np.asarray(correct, dtype=float).ravel()
-    if correct.size == 0:
-        raise ValueError("no outcomes to resample")
-    rng = np.random.default_rng(seed)
-    means = correct[rng.integers(0, len(correct), size=(n_boot, len(correct)))].mean(axis=1)
-    tail = (1 - level) / 2
-    return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
-
-
 def probe(
     X, y, clip_index=None, *, fit_predict=None, n_splits: int = 5, seed: int = config.SEED
 ) -> dict:
@@ -276,10 +242,9 @@ def probe(
     """
     fit_predict = logistic_fit_predict if fit_predict is None else fit_predict
     scores, clip_y = out_of_fold(fit_predict, X, y, clip_index, n_splits=n_splits, seed=seed)
-    correct = evaluation.predicted_labels(scores) == clip_y
-    low, high = bootstrap_interval(correct, seed=seed)
+    low, high = evaluation.bootstrap_interval(clip_y, scores, seed=seed)
     return {
-        "accuracy": float(correct.mean()),
+        "accuracy": evaluation.accuracy(clip_y, scores),
         "ci_low": low,
         "ci_high": high,
         "clips": len(clip_y),
