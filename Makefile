@@ -25,14 +25,15 @@ PYTEST_ARGS ?= -n auto --durations=15
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-# Re-installs only when requirements.txt or constraints.txt changed since the last
-# successful install. constraints.txt holds the exact versions tested together.
+# Re-installs only when requirements.txt, constraints.txt or requirements-nodeps.txt changed
+# since the last successful install (requirements-nodeps.txt is installed with --no-deps).
+# constraints.txt holds the exact versions tested together.
 # uv fetches the packages in parallel: a new .venv takes about 50 s here, where pip took 110 s
 # (both with empty caches). Where uv cannot install (a package index only pip is configured
 # for, say), pip installs the same pins. Both compile the bytecode at install time, so no
 # notebook kernel compiles TensorFlow's 1,900 modules at its first import (PYTHONDONTWRITEBYTECODE
 # would make every kernel do it again). Then librosa's numba kernels are compiled once.
-$(STAMP): requirements.txt $(CONSTRAINTS) $(if $(VENV_MOVED),FORCE)
+$(STAMP): requirements.txt $(CONSTRAINTS) requirements-nodeps.txt $(if $(VENV_MOVED),FORCE)
 	@$(if $(VENV_MOVED),echo "$(VENV) was made in another folder (its scripts point there): rebuilding it"; rm -rf $(VENV))
 	@python=$$(test -x $(PY) && echo $(PY) || echo $(PYTHON)); \
 	$$python -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(PYTHON_FLOOR)".split("."))))' 2>/dev/null || { \
@@ -45,9 +46,12 @@ $(STAMP): requirements.txt $(CONSTRAINTS) $(if $(VENV_MOVED),FORCE)
 	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt -c $(CONSTRAINTS) \
 		|| { echo "uv could not install; installing with pip instead"; \
 		     $(PY) -m pip install --quiet -r requirements.txt -c $(CONSTRAINTS); }
+	@echo "Installing requirements-nodeps.txt without dependencies (the pretrained musicnn weights)"
+	$(PY) -m uv pip install --quiet --compile-bytecode --python $(PY) --no-deps -r requirements-nodeps.txt \
+		|| $(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@echo "Compiling librosa's numba kernels once (about 50 s the first time)"
 	@$(PY) -c "from utils import audio; print(f'  done in {audio.precompile():.0f} s')"
-	@cat requirements.txt $(CONSTRAINTS) > $(STAMP)
+	@cat requirements.txt $(CONSTRAINTS) requirements-nodeps.txt > $(STAMP)
 
 FORCE:
 

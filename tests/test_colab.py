@@ -44,7 +44,7 @@ def _fake_run(command, *args, **kwargs):
     if command[:2] == ["git", "clone"]:
         dest = Path(command[-1])
         shutil.copytree(PROJECT / "utils", dest / "utils", ignore=shutil.ignore_patterns("__pycache__"))
-        for name in ("requirements-colab.txt", "download_datasets.sh"):
+        for name in ("requirements-colab.txt", "requirements-nodeps.txt", "download_datasets.sh"):
             shutil.copy(PROJECT / name, dest / name)
         (dest / ".git").mkdir()
     out = "GPU 0: Tesla T4 (UUID: GPU-fake)\n" if command[0] == "nvidia-smi" else ""
@@ -73,7 +73,7 @@ def reset(folder, fail_clone=False):
         del sys.modules[name]
     sys.path[:] = [p for p in sys.path if "colab-" not in p]
     CALLS.clear()
-    STATE.update(fail_clone=fail_clone, missing={"librosa"}, old={"tensorflow": "2.12.0"})
+    STATE.update(fail_clone=fail_clone, missing={"librosa", "musicnn"}, old={"tensorflow": "2.12.0"})
 """
 
 
@@ -136,6 +136,8 @@ def _colab_cell(code: list[str]) -> str:
 def test_setup_cells_on_colab_clone_install_and_offer_data(kernel, tmp_path):
     requirements = (config.repo_root() / "requirements-colab.txt").read_text().splitlines()
     expected_pip = [r for r in requirements if r.startswith(("tensorflow>=", "librosa>="))]
+    nodeps = (config.repo_root() / "requirements-nodeps.txt").read_text().splitlines()
+    (expected_nodeps,) = [r for r in nodeps if r.startswith("musicnn==")]
     for path in NOTEBOOKS:
         folder = tmp_path / f"colab-{path.stem}"
         folder.mkdir()
@@ -153,8 +155,12 @@ def test_setup_cells_on_colab_clone_install_and_offer_data(kernel, tmp_path):
         assert calls[0] == ["git", "clone", "--quiet", "--depth=1", url, str(clone)], calls
         assert ["nvidia-smi", "-L"] in calls and "GPU: GPU 0: Tesla T4" in text
         pip = [c[1] for c in calls if c[0] == "%pip"]
-        # only what "Colab lacks": the missing librosa and the too old tensorflow
-        assert pip == ["install -q " + " ".join(f"'{r}'" for r in expected_pip)], pip
+        # only what "Colab lacks": the missing librosa and the too old tensorflow, and the
+        # missing musicnn weights without their dependencies
+        assert pip == [
+            "install -q " + " ".join(f"'{r}'" for r in expected_pip),
+            f"install -q --no-deps {expected_nodeps}",  # shlex.quote leaves it bare
+        ], pip
         assert f"Project folder: {clone}" in text
         for name in runner.declared_datasets(path):
             command = f"!bash {CLONE_NAME}/download_datasets.sh {name}"

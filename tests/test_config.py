@@ -264,6 +264,7 @@ def test_missing_requirements_names_the_missing_and_the_too_old(tmp_path):
 def test_the_project_installs_what_colab_would_need():
     # make setup installs everything of requirements-colab.txt: nothing would be missing here
     assert config.missing_requirements(config.repo_root() / "requirements-colab.txt") == []
+    assert config.missing_requirements(config.repo_root() / "requirements-nodeps.txt") == []
 
 
 def test_headless_reads_its_variable(monkeypatch):

@@ -169,3 +169,13 @@ def test_live_draws_a_static_figure_without_a_front_end(monkeypatch):
     calls = []
     assert plots.live(lambda k: calls.append(k), k=([1, 2], 2)) is None
     assert calls == [2]
+
+
+def test_taggram_shows_the_top_tags_over_time():
+    scores = np.tile(np.linspace(0, 1, 5), (4, 1))  # 4 patches, tag "e" highest
+    ax = plots.taggram(scores, tags=list("abcde"), top=3, title="t")
+    assert ax.get_xlabel() == "Time (s)" and ax.get_ylabel() == "Tag"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["e", "d", "c"]
+    assert ax.images[0].get_extent()[:2] == [0, 12.0]
+    with pytest.raises(ValueError, match="shape"):
+        plots.taggram(scores, tags=list("abc"))

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from utils import audio, config, datasets, layouts, models, pipelines, tag
+from utils import audio, config, datasets, layouts, models, musicnn, pipelines, tag
 
 SR = layouts.MTAT_SR
 
@@ -102,3 +102,60 @@ def test_a_quick_run_saves_its_model_beside_the_full_one(monkeypatch, tmp_path):
     full, quick = tag.default_model_path(), tag.default_model_path(quick=True)
     assert full == tmp_path / "models" / "music_tagger.keras"
     assert quick.parent == full.parent and quick != full
+
+
+BRAHMS = "librosa/audio/Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).ogg"
+
+
+def _printed(out):
+    """{file: [(tag, score), ...]} from the command's stdout."""
+    files, current = {}, None
+    for line in out.splitlines():
+        if line.startswith("  "):
+            score, name = line.split(maxsplit=1)
+            files[current].append((name, float(score)))
+        else:
+            current = line
+            files[current] = []
+    return files
+
+
+def test_with_no_trained_model_the_pretrained_musicnn_tags_a_real_recording(
+    shared_data, tmp_path, monkeypatch, capsys
+):
+    import json
+
+    clip = shared_data / BRAHMS
+    if not clip.is_file():
+        pytest.skip(f"{clip} not found: librosa's recordings are not there")
+    monkeypatch.setenv("MUSICDL_DATA", str(tmp_path))  # no model of notebook 07 here
+    code = tag.main([str(clip), "--top-k", "3"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "MTT_musicnn" in err and "MagnaTagATune" in err and "no model of notebook 07" in err
+    (top,) = _printed(out).values()
+    ref = json.loads((shared_data / "reference" / "musicnn_reference.json").read_text())
+    mean = ref["clips"][BRAHMS]["MTT_musicnn"]["taggram_mean"]
+    expected = sorted(zip(layouts.TOP50_TAGS, mean), key=lambda t: -t[1])[:3]
+    assert [t for t, _ in top] == [t for t, _ in expected]  # the original's top 3
+    assert [s for _, s in top] == pytest.approx([s for _, s in expected], abs=1e-3)
+    assert {t for t, _ in top} & {"classical", "strings", "violin"}
+
+
+def test_pretrained_tagging_names_a_bad_file_and_tags_the_others(shared_data, tmp_path, capsys):
+    clip = shared_data / "real_clips" / "irmas_cla_0189_2_44k_stereo.wav"
+    if not clip.is_file():
+        pytest.skip(f"{clip} not found: the real test clips are not there")
+    bad = tmp_path / "not_audio.ogg"
+    bad.write_text("<html>login page</html>")
+    code = tag.main([str(bad), str(clip), "--model", "musicnn-msd", "--top-k", "2"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"error: {bad}: not a recognised audio format" in err
+    assert "1 of 2 files could not be read" in err
+    assert "MSD_musicnn" in err and "Million Song Dataset" in err
+    printed = _printed(out)
+    assert list(printed) == [str(clip)] and len(printed[str(clip)]) == 2
+    assert all(name in musicnn.MSD_TAGS for name, _ in printed[str(clip)])
+    assert tag.main([str(clip), "--model", "vgg", "--tags", str(bad)]) == 2
+    assert "--tags is for a .keras model" in capsys.readouterr().err

@@ -24,7 +24,10 @@ siamese     pairs, triplets, pair verification and Siamese losses (notebooks 09-
 evaluation  metrics, clip-level aggregation, cross-validation by clip
 results     the results files: each notebook's metrics, lessons and tables of methods
 plots       waveform, spectrogram, training history and other figures
-tag         tagging audio files with a trained model (``python -m utils.tag``)
+musicnn     the pretrained musicnn taggers ported to Keras 3: weights, input, tags, embeddings
+collection  your own collection: a folder per class, as the clip table of the other loaders
+transfer    transfer learning: probes on embeddings cross-validated by clip, with bootstrap intervals
+tag         tagging audio files with a trained or pretrained model (``python -m utils.tag``)
 
 The machinery (``make``, the runner, CI)
 ---------------------------------------

@@ -9,7 +9,9 @@ every ``utils`` call that depends on it. Editing the cell, injecting values afte
 Environment variables (read only by the parameters cell, the runner and the command lines)
 -----------------------------------------------------------------------------------------
 MUSICDL_QUICK    ``1`` runs a small subset with few epochs (about a minute per notebook).
-MUSICDL_DATASET  ``auto`` (real data if present, else demo), ``real`` or ``demo``.
+MUSICDL_DATASET  ``auto`` (real data if present, else demo), ``real`` or ``demo``; or
+                 ``folder:/path/to/my_music``, a collection of your own with a folder
+                 per class (:mod:`utils.collection`), for the notebooks that accept one.
 MUSICDL_DATA     the data folder; default ``data/`` at the repository root. A relative
                  path is taken from the repository root, never from the current folder,
                  so the runner and the notebook kernels (which start in ``notebooks/``)
@@ -31,6 +33,7 @@ from pathlib import Path
 
 __all__ = [
     "DATASET_MODES",
+    "FOLDER_PREFIX",
     "MINIMUM_VERSIONS",
     "RunParameters",
     "SEED",
@@ -51,6 +54,8 @@ __all__ = [
 
 #: Accepted values of ``$MUSICDL_DATASET``.
 DATASET_MODES = ("auto", "real", "demo")
+#: A dataset choice may also be this prefix and a folder (:mod:`utils.collection`).
+FOLDER_PREFIX = "folder:"
 
 #: The seed every notebook uses unless told otherwise.
 SEED = 42
@@ -212,8 +217,10 @@ def run_parameters(*, quick=None, dataset=None) -> RunParameters:
     ----------
     quick : bool, optional
         Quick mode; ``None`` reads ``$MUSICDL_QUICK`` (:func:`env_quick`).
-    dataset : {"auto", "real", "demo"}, optional
+    dataset : {"auto", "real", "demo"} or str, optional
         Which copy of each dataset; ``None`` reads ``$MUSICDL_DATASET`` (:func:`env_dataset`).
+        ``"folder:/path"`` names a collection of your own (:mod:`utils.collection`), kept
+        as given.
 
     Returns
     -------
@@ -233,10 +240,11 @@ def run_parameters(*, quick=None, dataset=None) -> RunParameters:
     quick = env_quick() if quick is None else quick
     if not isinstance(quick, (bool, int)) or quick not in (0, 1):
         raise ValueError(f"quick must be True or False, found {quick!r}")
-    dataset = env_dataset() if dataset is None else str(dataset).strip().lower()
-    if dataset not in DATASET_MODES:
+    dataset = env_dataset() if dataset is None else _dataset_choice(dataset)
+    if dataset not in DATASET_MODES and not dataset.startswith(FOLDER_PREFIX):
         raise ValueError(
-            f"dataset must be one of {', '.join(DATASET_MODES)}, found {dataset!r}. Set it in "
+            f"dataset must be one of {', '.join(DATASET_MODES)} or {FOLDER_PREFIX}/path, found "
+            f"{dataset!r}. Set it in "
             f"the notebook's parameters cell (DATASET = 'auto') or as MUSICDL_DATASET=auto."
         )
     return RunParameters(quick=bool(quick), dataset=dataset)
@@ -253,18 +261,25 @@ def env_quick() -> bool:
     return _parse_bool("MUSICDL_QUICK", os.environ.get("MUSICDL_QUICK", "0"))
 
 
+def _dataset_choice(value) -> str:
+    """A dataset choice, stripped; lower case except a folder's path."""
+    value = str(value).strip()
+    return value if value.startswith(FOLDER_PREFIX) else value.lower()
+
+
 def env_dataset() -> str:
     """``$MUSICDL_DATASET`` (default ``"auto"``): what a parameters cell starts from.
 
     Raises
     ------
     ValueError
-        When the variable is not one of :data:`DATASET_MODES`.
+        When the variable is not one of :data:`DATASET_MODES` or ``folder:/path``.
     """
-    dataset = os.environ.get("MUSICDL_DATASET", "auto").strip().lower() or "auto"
-    if dataset not in DATASET_MODES:
+    dataset = _dataset_choice(os.environ.get("MUSICDL_DATASET", "auto")) or "auto"
+    if dataset not in DATASET_MODES and not dataset.startswith(FOLDER_PREFIX):
         raise ValueError(
-            f"MUSICDL_DATASET must be one of {', '.join(DATASET_MODES)}, found {dataset!r}."
+            f"MUSICDL_DATASET must be one of {', '.join(DATASET_MODES)}, found {dataset!r} "
+            f"(or {FOLDER_PREFIX}/path/to/my_music, a collection of your own)."
         )
     return dataset
 

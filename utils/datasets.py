@@ -157,6 +157,8 @@ def locate(name: str, params: config.RunParameters) -> tuple[Path, str]:
         )
     ds = dataset(name)
     mode = params.dataset
+    if mode.startswith(config.FOLDER_PREFIX):  # a collection of one's own: ours as for auto
+        mode = "auto"
     real = real_path(name)
     if ds.optional:
         return _locate_optional(ds, real, mode)

@@ -1,5 +1,5 @@
 """Figures with labelled axes and units: waveform, spectrogram, rhythm pattern, training
-history, decision boundary, activation functions, confusion matrix, embedding map; live figures that
+history, decision boundary, activation functions, confusion matrix, embedding map, taggram; live figures that
 ipywidgets redraw (:func:`live`).
 
 Importing this module sets font and line sizes for a projector once (:data:`STYLE`), so
@@ -32,6 +32,7 @@ __all__ = [
     "model_diagram",
     "rhythm_pattern",
     "spectrogram",
+    "taggram",
     "waveform",
 ]
 
@@ -578,3 +579,61 @@ def model_diagram(model, *, path=None, show_shapes: bool = True):
     from IPython.display import Image
 
     return Image(str(out))
+
+
+def taggram(scores, *, tags, hop_seconds: float = 3.0, top: int | None = 10, ax=None, title=None):
+    """A taggram: how likely each tag is over time, one row per tag, one column per patch.
+
+    Parameters
+    ----------
+    scores : np.ndarray [shape=(n_patches, n_tags)]
+        Tag probabilities per patch, e.g. ``utils.musicnn.predict(path)["taggram"]``.
+    tags : sequence of str
+        One name per column of ``scores``.
+    hop_seconds : float
+        Seconds from one patch to the next (musicnn: 3 s, back to back).
+    top : int or None
+        Show only the ``top`` tags of highest mean score, highest at the top; ``None``
+        shows all, in the given order.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Example
+    -------
+    ::
+
+        out = musicnn.predict("song.mp3")
+        taggram(out["taggram"], tags=musicnn.tags("MTT_musicnn"), title="song.mp3")
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    tags = [str(t) for t in tags]
+    if scores.ndim != 2 or scores.shape[1] != len(tags):
+        raise ValueError(
+            f"expected scores of shape (n_patches, {len(tags)}) for {len(tags)} tags, "
+            f"found {scores.shape}"
+        )
+    order = np.arange(len(tags))
+    if top is not None:
+        order = np.argsort(-scores.mean(axis=0), kind="stable")[:top]
+    shown = scores[:, order].T  # (tags, patches), the first row on top
+    ax = _axes(ax, (10, 0.3 * len(order) + 1.5))
+    img = ax.imshow(
+        shown,
+        aspect="auto",
+        interpolation="nearest",
+        cmap=MAGNITUDE_CMAP,
+        vmin=0,
+        vmax=1,
+        extent=(0, scores.shape[0] * hop_seconds, len(order) - 0.5, -0.5),
+    )
+    ax.set_yticks(np.arange(len(order)), [tags[i] for i in order])
+    ax.set(xlabel="Time (s)", ylabel="Tag")
+    ax.grid(False)
+    ax.figure.colorbar(img, ax=ax).set_label("Tag probability")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -124,8 +124,10 @@ print("Project folder:", ROOT)""",
         "markdown",
         "On Colab, `pip` installs only what Colab lacks: the packages of "
         "`requirements-colab.txt` that are missing or older than their floors, so Colab's own "
-        "TensorFlow and Keras stay when they are new enough. Then it offers the data this "
-        "notebook reads (elsewhere this cell does nothing):",
+        "TensorFlow and Keras stay when they are new enough, and those of "
+        "`requirements-nodeps.txt` (the pretrained musicnn weights) without their outdated "
+        "dependencies. Then it offers the data this notebook reads (elsewhere this cell does "
+        "nothing):",
     ),
     (
         "code",
@@ -134,10 +136,14 @@ print("Project folder:", ROOT)""",
 NEEDS = @DATASETS@  # this notebook's datasets (make notebooks-meta)
 if IS_COLAB:
     MISSING = config.missing_requirements(ROOT / "requirements-colab.txt")
-    print("Installing:", ", ".join(MISSING) if MISSING else "nothing, Colab has it all")
+    NO_DEPS = config.missing_requirements(ROOT / "requirements-nodeps.txt")
+    print("Installing:", ", ".join(MISSING + NO_DEPS) or "nothing, Colab has it all")
     if MISSING:
         PIP_ARGS = " ".join(shlex.quote(r) for r in MISSING)
         %pip install -q {PIP_ARGS}
+    if NO_DEPS:
+        PIP_ARGS = " ".join(shlex.quote(r) for r in NO_DEPS)
+        %pip install -q --no-deps {PIP_ARGS}
     from utils import catalog
 
     for line in catalog.offer(NEEDS):

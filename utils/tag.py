@@ -8,6 +8,13 @@ predictions over the chunks. The command line does the same for several files::
 
 It prints each file's top tags with their scores; a file that cannot be read gets a
 clear message on stderr, the other files are still tagged, and the exit status is 1.
+
+With no model of notebook 07 trained (none at :func:`default_model_path`), or with
+``--model musicnn``, the pretrained musicnn of :mod:`utils.musicnn` tags the files, and a
+line on stderr says which model tagged and what it was trained on::
+
+    python -m utils.tag song.mp3                       # notebook 07's model, else musicnn
+    python -m utils.tag song.mp3 --model musicnn-msd   # the Million Song Dataset's tags
 """
 
 from __future__ import annotations
@@ -18,19 +25,30 @@ from pathlib import Path
 
 import numpy as np
 
-from . import audio, config, files, layouts, models
+from . import audio, config, files, layouts, models, musicnn
 
 __all__ = [
     "MIN_SAMPLES",
     "MODEL_SUBDIR",
     "PART_SECONDS",
+    "PRETRAINED",
     "default_model_path",
+    "describe_pretrained",
     "main",
+    "predict_pretrained",
     "predict_tags",
 ]
 
 #: Where trained models live inside the data folder (notebook 07 saves its tagger there).
 MODEL_SUBDIR = "models"
+
+#: The pretrained models ``--model`` names, and their weights in :mod:`utils.musicnn`.
+PRETRAINED = {
+    "musicnn": "MTT_musicnn",
+    "musicnn-msd": "MSD_musicnn",
+    "vgg": "MTT_vgg",
+    "vgg-msd": "MSD_vgg",
+}
 
 #: Seconds of audio read at a time: a long file is tagged part by part, so that a 2-hour
 #: recording needs about as much memory as a song.
@@ -144,6 +162,61 @@ def predict_tags(path, *, model, tags=None, top_k: int = 5, batch_size: int = 16
     return [(names[j], float(scores[j])) for j in order]
 
 
+def predict_pretrained(path, *, weights: str = "MTT_musicnn", top_k: int = 5) -> list:
+    """The top tags of one audio file by a pretrained musicnn model, averaged over 3 s patches.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Any audio file :func:`utils.audio.load` reads.
+    weights : str
+        One of :data:`utils.musicnn.WEIGHTS`.
+    top_k : int
+        How many tags to return.
+
+    Returns
+    -------
+    list of (str, float)
+        ``(tag, score)`` pairs, highest score first.
+
+    Raises
+    ------
+    utils.audio.AudioError
+        When the file cannot be read (the message names it and says why).
+
+    Example
+    -------
+    ::
+
+        predict_pretrained("song.mp3", top_k=2)
+        # [('guitar', 0.52), ('classical', 0.41)]
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, found {top_k}")
+    taggram = musicnn.predict(path, weights=weights)["taggram"]
+    return musicnn.top_tags(taggram.mean(axis=0), weights=weights, k=top_k)
+
+
+def describe_pretrained(weights: str) -> str:
+    """One line on a pretrained model: its name, training data and published test score.
+
+    Example
+    -------
+    >>> describe_pretrained("MTT_musicnn")  # doctest: +ELLIPSIS
+    'the pretrained musicnn MTT_musicnn (musicnn 0.1.0, Pons & Serra 2019), trained on MagnaTagATune ...'
+    """
+    info = musicnn.MODELS[weights]
+    try:
+        score = musicnn.published_scores(weights)
+        scores = f"; ROC-AUC {score['roc_auc']:.3f}, PR-AUC {score['pr_auc']:.3f} on its test set"
+    except (OSError, ValueError):
+        scores = ""
+    return (
+        f"the pretrained {info.architecture} {weights} (musicnn 0.1.0, Pons & Serra 2019), "
+        f"trained on {info.dataset}{scores}"
+    )
+
+
 def main(argv=None) -> int:
     """The command line: ``python -m utils.tag FILE... [--model PATH] [--top-k K]``.
 
@@ -160,16 +233,19 @@ def main(argv=None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m utils.tag",
-        description="Print the top tags of audio files, as predicted by a trained tagger.",
+        description="Print the top tags of audio files, as predicted by a trained or pretrained tagger.",
     )
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="audio files (wav, flac, ogg, mp3)"
     )
     parser.add_argument(
         "--model",
-        type=Path,
         default=None,
-        help=f"a .keras model from utils.models.tagging_cnn (default: {default_model_path()})",
+        help=(
+            f"{'|'.join(PRETRAINED)} (pretrained), or a .keras model from "
+            f"utils.models.tagging_cnn (default: {default_model_path()} when notebook 07 "
+            "has saved one there, else its quick-mode model, else musicnn)"
+        ),
     )
     parser.add_argument("--top-k", type=int, default=5, help="tags to print per file (default 5)")
     parser.add_argument(
@@ -181,7 +257,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.top_k < 1:
         parser.error(f"--top-k must be at least 1, found {args.top_k}")
-    model_path = args.model or default_model_path()
+    trained = [default_model_path(), default_model_path(quick=True)]
+    if args.model in PRETRAINED or (args.model is None and not any(p.is_file() for p in trained)):
+        return _main_pretrained(args, PRETRAINED[args.model or "musicnn"])
+    model_path = Path(args.model) if args.model else default_model_path()
     quick_model = default_model_path(quick=True)
     if args.model is None and not model_path.is_file() and quick_model.is_file():
         print(
@@ -192,8 +271,9 @@ def main(argv=None) -> int:
         model_path = quick_model
     if not model_path.is_file():
         print(
-            f"error: no model at {model_path}. Train one in notebook 07 (it saves there), or "
-            "pass --model PATH to a .keras file saved from utils.models.tagging_cnn.",
+            f"error: no model at {model_path}. Train one in notebook 07 (it saves there), "
+            "pass --model PATH to a .keras file saved from utils.models.tagging_cnn, or "
+            f"--model {'|'.join(PRETRAINED)} for a pretrained one.",
             file=sys.stderr,
         )
         return 2
@@ -226,10 +306,35 @@ def main(argv=None) -> int:
     except ValueError as err:
         print(f"error: {model_path}: {err}", file=sys.stderr)
         return 2
+    print(f"Tagging with {model_path} (a tagger of notebook 07)", file=sys.stderr)
+    return _tag_files(
+        args.files, lambda file: predict_tags(file, model=model, tags=tags, top_k=args.top_k)
+    )
+
+
+def _main_pretrained(args, weights: str) -> int:
+    why = "" if args.model else f" (no model of notebook 07 at {default_model_path()})"
+    if args.tags is not None:
+        print("error: --tags is for a .keras model; a pretrained one has its own", file=sys.stderr)
+        return 2
+    try:
+        with config.quiet_native_stderr():
+            musicnn.pretrained(weights)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"Tagging with {describe_pretrained(weights)}{why}", file=sys.stderr)
+    return _tag_files(
+        args.files, lambda file: predict_pretrained(file, weights=weights, top_k=args.top_k)
+    )
+
+
+def _tag_files(paths, predict) -> int:
+    """Print each file's top tags; name the files that cannot be read; the exit status."""
     failed = 0
-    for file in args.files:
+    for file in paths:
         try:
-            top = predict_tags(file, model=model, tags=tags, top_k=args.top_k)
+            top = predict(file)
         except (audio.AudioError, OSError) as err:
             failed += 1
             print(f"error: {err}", file=sys.stderr)
@@ -239,7 +344,7 @@ def main(argv=None) -> int:
             print(f"  {score:5.3f}  {tag}")
     if failed:
         print(
-            f"{failed} of {len(args.files)} files could not be read (see the messages above)",
+            f"{failed} of {len(paths)} files could not be read (see the messages above)",
             file=sys.stderr,
         )
         return 1
