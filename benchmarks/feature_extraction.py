@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils import audio, config, datasets, features, layouts  # noqa: E402
+from utils import audio, config, datasets, features, layouts
 
 TARGET_COLD = 1.7
 TARGET_WARM = 20.0
@@ -124,9 +124,9 @@ def main() -> int:
                 1
             ):  # the same loop without BLAS threads: the best serial time here
                 times["naive1"].append(timed(lambda: naive(paths))[0])
-            t, cold = timed(lambda: features.extract(paths, features.audio_feature, **kw))
+            t, cold = timed(lambda kw=kw: features.extract(paths, features.audio_feature, **kw))
             times["cold"].append(t)
-            t, warm = timed(lambda: features.extract(paths, features.audio_feature, **kw))
+            t, warm = timed(lambda kw=kw: features.extract(paths, features.audio_feature, **kw))
             times["warm"].append(t)
         t_naive, t_cold, t_warm = (float(np.median(times[k])) for k in ("naive", "cold", "warm"))
 

@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from utils import config, datasets, demo, layouts, models, pipelines  # noqa: E402
+from utils import config, datasets, demo, layouts, models, pipelines
 
 TRAIN_CLIPS = 15_244  # the real top-50 training split (folders 0-b), datasets.split_top50
 BATCH = 16

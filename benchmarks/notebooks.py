@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from utils import config, datasets, demo, layouts, runner  # noqa: E402
+from utils import config, datasets, demo, layouts, runner
 
 TARGET_SECONDS = 60
 

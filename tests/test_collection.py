@@ -76,9 +76,11 @@ def test_bad_collections_say_what_is_expected(my_music, tmp_path):
         collection.load_folder(empty)
     (empty / "jazz").mkdir()
     (empty / "jazz" / "broken.wav").write_text("RIFF nonsense")
-    with pytest.warns(UserWarning, match="broken.wav"):
-        with pytest.raises(FileNotFoundError, match=r"found: jazz; 1 files skipped"):
-            collection.load_folder(empty)
+    with (
+        pytest.warns(UserWarning, match="broken.wav"),
+        pytest.raises(FileNotFoundError, match=r"found: jazz; 1 files skipped"),
+    ):
+        collection.load_folder(empty)
     one = tmp_path / "one"
     (one / "music").mkdir(parents=True)
     for p in (my_music / "music").glob("*.ogg"):

@@ -147,7 +147,7 @@ def test_music_and_speech_differ_in_structure_not_in_loudness(quick_gtzan):
     df = datasets.load_gtzan_music_speech(quick_gtzan / "gtzan_music_speech")
     rms, flux = {"music": [], "speech": []}, {"music": [], "speech": []}
     for path, label in zip(df.path, df.label):
-        y, sr = sf.read(path, dtype="float32")
+        y, _sr = sf.read(path, dtype="float32")
         rms[label].append(20 * np.log10(np.sqrt(np.mean(y**2))))
         energy = np.exp(_log_spec(y)).sum(axis=1)
         # speech: syllables and pauses make the frame energy swing far more than in music

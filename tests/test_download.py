@@ -41,7 +41,7 @@ class _RangeHandler(BaseHTTPRequestHandler):
     (seconds each response takes).
     """
 
-    def do_GET(self):  # noqa: N802 - http.server naming
+    def do_GET(self):
         srv = self.server
         srv.log.append((self.path, self.headers.get("Range")))
         if getattr(srv, "portal", False):

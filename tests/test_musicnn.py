@@ -207,7 +207,7 @@ def test_compare_with_reference_and_the_fine_tuning_back_end(reference, shared_d
     )
     assert set(table.weights) == set(musicnn.REFERENCE_WEIGHTS) and table.recording.nunique() == 2
     assert table.max_abs_diff.max() < TOLERANCE
-    X, entry = reference["librosa/audio/198-209-0000.ogg"]
+    X, _entry = reference["librosa/audio/198-209-0000.ogg"]
     features = musicnn.midend(X)
     assert features.shape == (len(X), 187, 753)
     # the back end rebuilt on the mid end gives the pretrained penultimate layer

@@ -197,7 +197,9 @@ THRESHOLDS = {
         },
     },
     "11_pretrained_models": {
-        "max_seconds": 90,
+        # 69 s alone on 2 cores (musicnn embeddings of every clip, transfer and from-scratch
+        # models on the same folds); more when the harness runs another notebook beside it.
+        "max_seconds": 130,
         "metrics": {
             # Measured in quick mode on the demo (GTZAN demo v2; 2 busy cores): 0.35-0.98 s to
             # embed one 30 s clip; transfer vs from scratch, same folds: music/speech 0.75 /

@@ -12,6 +12,7 @@ failure).
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -90,7 +91,7 @@ def site(tmp_path_factory):
 def _internal_targets(page: Path) -> list[tuple[str, Path]]:
     text = page.read_text(encoding="utf-8")
     out = []
-    for attr, value in re.findall(r'(href|src)="([^"]+)"', text):
+    for _attr, value in re.findall(r'(href|src)="([^"]+)"', text):
         if re.match(r"^([a-z][a-z0-9+.-]*:|#|//)", value, re.I):
             continue
         out.append((value, (page.parent / urllib.parse.unquote(value.split("#")[0])).resolve()))
@@ -232,10 +233,8 @@ class DevTools:
         return path
 
     def close(self):
-        try:
+        with contextlib.suppress(Exception):  # the browser may already be gone
             self.call("Browser.close")
-        except Exception:  # the browser may already be gone
-            pass
         self.ws.close()
         try:
             self.proc.wait(timeout=10)

@@ -239,11 +239,11 @@ def truncation(path) -> str | None:
         with sf.SoundFile(str(path)) as f:
             info, frames, sr, width = f.extra_info, f.frames, f.samplerate, f.channels
             subtype = f.subtype
-    except Exception:  # noqa: BLE001 - unreadable files are reported by whoever reads them
+    except Exception:
         return None
     m = re.search(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", info, re.MULTILINE)
     bits = {"PCM_U8": 8, "PCM_S8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32}
-    if not m or subtype not in bits and subtype != "DOUBLE":
+    if not m or (subtype not in bits and subtype != "DOUBLE"):
         return None
     declared = int(m.group(1)) // (width * bits.get(subtype, 64) // 8)
     if declared <= frames:
@@ -303,10 +303,10 @@ def _read_soundfile(path: Path, offset: float, duration, *, mono: bool = False):
     try:
         with sf.SoundFile(str(path)) as f:
             native_sr = f.samplerate
-            start = int(round(offset * native_sr))
+            start = round(offset * native_sr)
             if start >= f.frames > 0:
                 return np.zeros((f.channels, 0), np.float32), native_sr
-            frames = -1 if duration is None else int(round(duration * native_sr))
+            frames = -1 if duration is None else round(duration * native_sr)
             # Seeking into an mp3 makes libmpg123 print "part2_3_length too large" for the
             # first frame (its bit reservoir is empty); the samples match a full decode to
             # 1e-4, so the message is only noise and is silenced.
@@ -318,7 +318,7 @@ def _read_soundfile(path: Path, offset: float, duration, *, mono: bool = False):
                 y = f.read(frames, dtype="float32", always_2d=True)
         y = y.T
         return (y.mean(axis=0, keepdims=True) if mono else y), native_sr
-    except Exception as sf_error:  # noqa: BLE001 - any decoder failure becomes an AudioError
+    except Exception as sf_error:
         reason = f"{type(sf_error).__name__}: {sf_error}"
         if "not a regular file" in str(sf_error):  # what libsndfile says of an unknown format
             reason = "not a recognised audio format"
@@ -333,7 +333,7 @@ def _read_soundfile(path: Path, offset: float, duration, *, mono: bool = False):
             )
         y = np.atleast_2d(y).astype(np.float32)
         return (y.mean(axis=0, keepdims=True) if mono else y), int(native_sr)
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass
     with open(path, "rb") as fh:
         head = fh.read(12)

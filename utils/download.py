@@ -104,7 +104,7 @@ class _Concatenated:
     """A read-only, seekable file over several files one after the other (split zip parts)."""
 
     def __init__(self, paths):
-        self._files = [open(p, "rb") for p in paths]
+        self._files = [open(p, "rb") for p in paths]  # noqa: SIM115 (closed by close())
         self._sizes = [os.fstat(f.fileno()).st_size for f in self._files]
         self._starts = [sum(self._sizes[:i]) for i in range(len(self._sizes))]
         self._total = sum(self._sizes)

@@ -245,7 +245,7 @@ def _call(fn, path, params):
         if out.dtype == object:
             return "error", f"{_qualname(fn)} returned an object array; return a numeric np.ndarray"
         return "ok", out
-    except Exception as e:  # noqa: BLE001 - reported per file, the run goes on
+    except Exception as e:
         return "error", f"{type(e).__name__}: {e}"
 
 

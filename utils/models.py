@@ -15,6 +15,7 @@ derivatives, in NumPy, for plotting and for checking against ``keras.activations
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 
@@ -147,10 +148,9 @@ def setup_device(*, mixed_precision: bool | str = "auto", verbose: bool = True) 
     # Notebooks build many small models; TensorFlow's "retracing" notes about that are noise.
     tf.get_logger().setLevel("ERROR")
     for gpu in gpus:
-        try:
+        # already initialised: memory growth can no longer change
+        with contextlib.suppress(RuntimeError):
             tf.config.experimental.set_memory_growth(gpu, True)
-        except RuntimeError:  # already initialised: memory growth can no longer change
-            pass
     use_mixed = bool(gpus) and mixed_precision in (True, "auto")
     policy = "mixed_float16" if use_mixed else "float32"
     keras.mixed_precision.set_global_policy(policy)

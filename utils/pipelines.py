@@ -21,6 +21,7 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
 from pathlib import Path
@@ -97,10 +98,8 @@ def decoded_audio(path, *, sr: int, cache_dir=None) -> np.ndarray:
         pass  # not cached yet, or a damaged entry: decode again
     y = audio.load(path, sr=sr)
     pcm = np.round(np.clip(y, -1.0, 1.0) * _PCM_SCALE).astype(np.int16)
-    try:
+    with contextlib.suppress(OSError):  # a full or read-only disk costs speed, not correctness
         features.save_atomic(target, pcm)
-    except OSError:
-        pass  # a full or read-only disk costs speed, not correctness
     return pcm.astype(np.float32) / _PCM_SCALE
 
 
@@ -314,7 +313,7 @@ def audio_dataset(
         path = paths[int(i)]
         try:
             return decoded_audio(path, sr=sr, cache_dir=cache_dir)
-        except Exception as err:  # noqa: BLE001 - one bad file must not stop the run
+        except Exception as err:
             skipped.add(path, err)
             return np.zeros(0, np.float32)
 

@@ -209,7 +209,7 @@ def db_to_phon(L_db) -> np.ndarray:
     for i in range(len(PHON_LEVELS) - 1):
         lo = table[i].reshape(shape)
         hi = table[i + 1].reshape(shape)
-        above = L > lo
+        above = lo < L
         frac = (L - lo) / (hi - lo)
         phon = np.where(above, PHON_LEVELS[i] + frac * (PHON_LEVELS[i + 1] - PHON_LEVELS[i]), phon)
     return phon

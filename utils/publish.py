@@ -433,7 +433,8 @@ def _notebook_pages(source, out) -> list[Path]:
             body = _MATHJAX.sub("", body)
         error = _error_of(nb)
         if error:
-            body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + _failed_banner(error), body, 1)
+            banner = _failed_banner(error)
+            body = re.sub(r"(<body[^>]*>)", lambda m, b=banner: m.group(1) + b, body, count=1)
         target = out / f"{path.stem}.html"
         written.append(files.write_atomic(target, _rewrite(body, pages=pages)))
     return written

@@ -590,17 +590,15 @@ def execute(
     error = None
     # The kernel's own stderr (transport warnings, native library chatter) goes to a log
     # that is shown only when the notebook fails.
-    kernel_log = tempfile.TemporaryFile(mode="w+")
-    try:
-        client.execute(stderr=kernel_log, env=_kernel_env())
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-        error = _failure_text(nb, exc)
-        kernel_log.seek(0)
-        tail = kernel_log.read()[-3000:].strip()
-        if tail:
-            error += f"\n\nkernel stderr (last lines):\n{tail}"
-    finally:
-        kernel_log.close()
+    with tempfile.TemporaryFile(mode="w+") as kernel_log:
+        try:
+            client.execute(stderr=kernel_log, env=_kernel_env())
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+            error = _failure_text(nb, exc)
+            kernel_log.seek(0)
+            tail = kernel_log.read()[-3000:].strip()
+            if tail:
+                error += f"\n\nkernel stderr (last lines):\n{tail}"
     run = NotebookRun(path=path, seconds=time.perf_counter() - start, error=error)
     if out_dir is not None:
         out_dir = Path(out_dir)

@@ -139,7 +139,7 @@ def genuine_impostor_pairs(Y, *, n_pairs: int, seed: int = config.SEED, exclude=
     tagged = np.flatnonzero(T.any(axis=1))
     if len(tagged) < 2:
         raise ValueError(f"{len(tagged)} clips have a tag: at least 2 are needed to make pairs")
-    want = {1: int(round(n_pairs * genuine))}
+    want = {1: round(n_pairs * genuine)}
     want[0] = n_pairs - want[1]
     found = {1: [], 0: []}
     have = {1: 0, 0: 0}

@@ -618,7 +618,7 @@ def average_precision(D, R, *, exclude=None, leave_one_out=None) -> np.ndarray:
     >>> average_precision([[0.1, 0.2, 0.3, 0.4]], [[1, 0, 1, 0]]).round(4).tolist()
     [0.8333]
     """
-    rel, R_, _ = _ranked(D, R, exclude, leave_one_out)
+    rel, _, _ = _ranked(D, R, exclude, leave_one_out)
     rel = rel > 0
     n_rel = rel.sum(axis=1)
     ranks = np.arange(1, rel.shape[1] + 1)

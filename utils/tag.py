@@ -292,7 +292,7 @@ def main(argv=None) -> int:
     try:
         with config.quiet_native_stderr():
             model = models.load_model(model_path, compile=False)
-    except Exception as err:  # noqa: BLE001 - Keras raises several kinds for a bad file
+    except Exception as err:
         print(
             f"error: {model_path} is not a complete Keras model ({files.reason(err)}): it may "
             "be truncated or another kind of file. Save it again from notebook 07 (or copy it "
