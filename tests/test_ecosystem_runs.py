@@ -70,7 +70,12 @@ def test_papermill_p_quick_true_is_quick_in_what_runs_saves_and_prints(user_env,
     # what ran: the quick demo and the quick epochs
     assert "mode=quick, dataset=auto" in printed, printed[:2000]
     ran = re.search(r"ran (\d+) of (\d+) epochs", printed)
-    assert ran and int(ran.group(2)) == 20, "quick mode trains for at most 20 epochs"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    quick_epochs, full_epochs = map(
+        int, re.search(r"(?m)^EPOCHS = (\d+) if QUICK else (\d+)", code).groups()
+    )
+    assert quick_epochs < full_epochs
+    assert ran and int(ran.group(2)) == quick_epochs, f"quick mode trains for {quick_epochs} epochs"
     clips = re.search(r"(\d+) clips from demo data", printed)
     assert clips, printed[:2000]
     assert not (data / "demo").exists(), "the full demo was made for a quick run"

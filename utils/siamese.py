@@ -45,15 +45,6 @@ __all__ = [
 ]
 
 
-def _tags(Y, what="Y") -> np.ndarray:
-    Y = np.asarray(Y)
-    if Y.ndim != 2:
-        raise ValueError(
-            f"{what} must be a 0/1 tag matrix of shape (n_clips, n_tags); found {Y.shape}"
-        )
-    return (Y > 0).astype(np.float64)
-
-
 def _as_2d(X, what="X") -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim == 1:
@@ -131,7 +122,7 @@ def genuine_impostor_pairs(Y, *, n_pairs: int, seed: int = config.SEED, exclude=
     >>> pairs.shape, sorted(labels.tolist())
     ((4, 2), [0.0, 0.0, 1.0, 1.0])
     """
-    T = _tags(Y) > 0
+    T = similarity.tag_matrix(Y) > 0
     _check_exclude(exclude, len(T))
     if not 0 <= genuine <= 1:
         raise ValueError(f"genuine is a share between 0 and 1, found {genuine}")
@@ -227,7 +218,7 @@ def graded_pairs(
         raise ValueError(f"measure must be one of {measures}, found {measure!r}")
     if n_bins < 2:
         raise ValueError(f"n_bins must be >= 2 (0 and the rest), found {n_bins}")
-    T = _tags(Y) > 0
+    T = similarity.tag_matrix(Y) > 0
     _check_exclude(exclude, len(T))
     rng = np.random.default_rng(seed)
     tagged = np.flatnonzero(T.any(axis=1))
@@ -312,7 +303,7 @@ def triplets(
     """
     if semi_hard and embeddings is None:
         raise ValueError("semi_hard=True needs the clips' current embeddings (embeddings=...)")
-    T = _tags(Y) > 0
+    T = similarity.tag_matrix(Y) > 0
     E = None if embeddings is None else _as_2d(embeddings, "embeddings")
     if E is not None and len(E) != len(T):
         raise ValueError(f"embeddings has {len(E)} rows for {len(T)} clips")

@@ -56,6 +56,7 @@ from . import config
 __all__ = [
     "DISTANCE_METRICS",
     "GRADED_MEASURES",
+    "tag_matrix",
     "SharesTuning",
     "average_precision",
     "cosine_similarity",
@@ -243,7 +244,26 @@ def distance_shares(sets: dict) -> dict:
 # --------------------------------------------------------------------------------------
 
 
-def _tags(Y, what="Y") -> np.ndarray:
+def tag_matrix(Y, what="Y") -> np.ndarray:
+    """A 0/1 tag matrix as floats, with a clear error for anything else.
+
+    Parameters
+    ----------
+    Y : array-like [shape=(n_clips, n_tags)]
+        Tags, any values (non-zero means tagged).
+    what : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_clips, n_tags), dtype=float64]
+        1.0 where a clip has the tag, else 0.0.
+
+    Example
+    -------
+    >>> tag_matrix([[0, 2], [1, 0]]).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
     Y = np.asarray(Y)
     if Y.ndim != 2:
         raise ValueError(
@@ -272,15 +292,15 @@ def idf_weights(Y) -> np.ndarray:
     >>> idf_weights([[1, 1, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0]]).round(4).tolist()
     [0.0, 1.3863, 0.0]
     """
-    T = _tags(Y)
+    T = tag_matrix(Y)
     df = T.sum(axis=0)
     with np.errstate(divide="ignore"):
         return np.where(df > 0, np.log(len(T) / np.maximum(df, 1)), 0.0)
 
 
 def _weighted(A, B, weights):
-    A = _tags(A, "A")
-    B = A if B is None else _tags(B, "B")
+    A = tag_matrix(A, "A")
+    B = A if B is None else tag_matrix(B, "B")
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"A has {A.shape[1]} tags per clip but B has {B.shape[1]}")
     w = np.ones(A.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -389,8 +409,8 @@ def relevance_matrix(Y, Y_items=None, *, graded: bool = False, measure="dice", w
     [1.0, 0.67, 0.0]
     """
     if not graded:
-        A = _tags(Y)
-        B = A if Y_items is None else _tags(Y_items, "Y_items")
+        A = tag_matrix(Y)
+        B = A if Y_items is None else tag_matrix(Y_items, "Y_items")
         return (A @ B.T) > 0
     if measure not in _GRADED:
         raise ValueError(f"measure must be one of {', '.join(_GRADED)}, found {measure!r}")
