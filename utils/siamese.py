@@ -45,15 +45,6 @@ __all__ = [
 ]
 
 
-def _as_2d(X, what="X") -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim == 1:
-        raise ValueError(
-            f"{what} must have one row per clip, shape (n, dim); found shape {X.shape}"
-        )
-    return X.reshape(len(X), -1)
-
-
 # --------------------------------------------------------------------------------------
 # Pairs and triplets for Siamese networks
 # --------------------------------------------------------------------------------------
@@ -304,7 +295,7 @@ def triplets(
     if semi_hard and embeddings is None:
         raise ValueError("semi_hard=True needs the clips' current embeddings (embeddings=...)")
     T = similarity.tag_matrix(Y) > 0
-    E = None if embeddings is None else _as_2d(embeddings, "embeddings")
+    E = None if embeddings is None else similarity.row_matrix(embeddings, "embeddings")
     if E is not None and len(E) != len(T):
         raise ValueError(f"embeddings has {len(E)} rows for {len(T)} clips")
     rng = np.random.default_rng(seed)

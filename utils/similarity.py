@@ -57,6 +57,7 @@ __all__ = [
     "DISTANCE_METRICS",
     "GRADED_MEASURES",
     "tag_matrix",
+    "row_matrix",
     "SharesTuning",
     "average_precision",
     "cosine_similarity",
@@ -87,7 +88,25 @@ DISTANCE_METRICS = ("euclidean", "sqeuclidean", "cosine", "cityblock")
 # --------------------------------------------------------------------------------------
 
 
-def _as_2d(X, what="X") -> np.ndarray:
+def row_matrix(X, what="X") -> np.ndarray:
+    """One row of float64 numbers per clip, with a clear error for a flat vector.
+
+    Parameters
+    ----------
+    X : array-like [shape=(n_clips, ...)]
+        Features or embeddings; trailing dimensions are flattened.
+    what : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_clips, dim), dtype=float64]
+
+    Example
+    -------
+    >>> row_matrix(np.zeros((3, 2, 2))).shape
+    (3, 4)
+    """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim == 1:
         raise ValueError(
@@ -123,8 +142,8 @@ def pairwise_distances(X, Y=None, *, metric: str = "euclidean") -> np.ndarray:
     """
     if metric not in DISTANCE_METRICS:
         raise ValueError(f"metric must be one of {', '.join(DISTANCE_METRICS)}, found {metric!r}")
-    A = _as_2d(X)
-    B = A if Y is None else _as_2d(Y, "Y")
+    A = row_matrix(X)
+    B = A if Y is None else row_matrix(Y, "Y")
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"X has {A.shape[1]} numbers per row but Y has {B.shape[1]}")
     if metric == "cityblock":
@@ -186,7 +205,7 @@ def scale_feature_sets(sets: dict, *, weights=None, fit=None, blocks: bool = Fal
     """
     if not sets:
         raise ValueError("sets is empty: give at least one feature set, e.g. {'mfcc': X}")
-    arrays = {name: _as_2d(X, f"feature set {name!r}") for name, X in sets.items()}
+    arrays = {name: row_matrix(X, f"feature set {name!r}") for name, X in sets.items()}
     n = {len(X) for X in arrays.values()}
     if len(n) != 1:
         sizes = {name: len(X) for name, X in arrays.items()}
@@ -232,7 +251,7 @@ def distance_shares(sets: dict) -> dict:
     >>> distance_shares({"a": [[0.0], [1.0]], "b": [[0.0, 0.0], [3.0, 0.0]]})
     {'a': 0.1, 'b': 0.9}
     """
-    var = {name: float(_as_2d(X).var(axis=0).sum()) for name, X in sets.items()}
+    var = {name: float(row_matrix(X).var(axis=0).sum()) for name, X in sets.items()}
     total = sum(var.values())
     if total == 0:
         raise ValueError("every feature set is constant: there are no distances to share")
