@@ -407,7 +407,11 @@ def test_the_parameters_cell_is_what_runs(how, quick_gtzan, tmp_path, monkeypatc
 
 #: Notebooks 04-06 rerun with ``PROTOCOL = "2018"`` (the 2018 tutorial's clips and random clip
 #: split, beside a song-safe split of the same clips), with the seconds each may take.
-PROTOCOL_2018 = {"04_instrumental_vocal": 180, "05_genre_recognition": 180, "06_mood_detection": 180}
+PROTOCOL_2018 = {
+    "04_instrumental_vocal": 180,
+    "05_genre_recognition": 180,
+    "06_mood_detection": 180,
+}
 
 
 @pytest.mark.notebook
