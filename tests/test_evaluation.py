@@ -40,3 +40,16 @@ def test_per_tag_scores_mark_undefined_scores_and_count_the_tags_covered():
     assert df.attrs["macro_chance_pr_auc"] == pytest.approx(
         np.mean([evaluation.random_ranking_ap(2, 4), 1.0])
     )
+
+
+def test_fast_macro_scores_agree_with_per_tag_scores():
+    rng = np.random.default_rng(1)
+    Y = (rng.random((30, 12)) < 0.1).astype(int)
+    Y[:, 0] = 0  # no positive: left out of both
+    Y[:, 1] = 1  # all positive: no ROC-AUC
+    S = np.round(rng.random((30, 12)), 1)  # ties, as in resampled test sets
+    df = evaluation.per_tag_scores(Y, S)
+    assert evaluation.macro_roc_auc(Y, S) == pytest.approx(df.attrs["macro_roc_auc"])
+    assert evaluation.macro_pr_auc(Y, S) == pytest.approx(df.attrs["macro_pr_auc"])
+    assert np.isnan(evaluation.macro_roc_auc(Y[:, :2], S[:, :2]))
+    assert np.isnan(evaluation.macro_pr_auc(Y[:, :1], S[:, :1]))
