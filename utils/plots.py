@@ -691,6 +691,9 @@ def tag_scores(scores, *, top: int = 10, title=None):
     axes[0].invert_yaxis()
     axes[0].set_ylabel("tag (positive clips)")
     undefined = int(scores.roc_auc.isna().sum())
-    note = f"; {undefined} tags n/a (no positive, or all positive), not drawn" if undefined else ""
+    tags = "tag" if undefined == 1 else "tags"
+    note = (
+        f"; {undefined} {tags} n/a (no positive, or all positive), not drawn" if undefined else ""
+    )
     fig.suptitle((title or "Scores per tag") + note)
     return axes
