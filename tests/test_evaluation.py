@@ -42,6 +42,25 @@ def test_per_tag_scores_mark_undefined_scores_and_count_the_tags_covered():
     )
 
 
+def test_random_split_leaks_song_mates_and_the_song_safe_one_does_not():
+    # 40 songs of 3 clips: a random clip split (the 2018 protocol) puts clips of some songs
+    # on both sides; given the songs, no song is split; both keep about a quarter for the test.
+    songs = np.repeat(np.arange(40), 3)
+    labels = np.repeat(np.arange(40) % 2, 3)
+    leaky = evaluation.random_split(labels, seed=0)
+    safe = evaluation.random_split(labels, songs=songs, seed=0)
+    split_songs = [s for s in range(40) if len(set(leaky[songs == s])) == 2]
+    assert len(split_songs) > 5
+    assert all(len(set(safe[songs == s])) == 1 for s in range(40))
+    for part in (leaky, safe):
+        assert 0.2 <= np.mean(part == "test") <= 0.3
+        assert 0.4 <= labels[part == "test"].mean() <= 0.6  # stratified by class
+    tags = np.eye(4, dtype=int)[np.arange(120) % 4]
+    multi = evaluation.random_split(tags, songs=songs, seed=0)
+    assert all(len(set(multi[songs == s])) == 1 for s in range(40))
+    assert np.array_equal(evaluation.random_split(labels, seed=0), leaky)  # repeatable
+
+
 def test_fast_macro_scores_agree_with_per_tag_scores():
     rng = np.random.default_rng(1)
     Y = (rng.random((30, 12)) < 0.1).astype(int)

@@ -33,6 +33,7 @@ __all__ = [
     "macro_pr_auc",
     "macro_roc_auc",
     "predicted_labels",
+    "random_split",
     "roc_auc",
     "standardize",
 ]
@@ -626,6 +627,63 @@ def standardize(train, *others, axis=(0, 2)):
         ((np.asarray(a, dtype=np.float32) - mean) / std).astype(np.float32)
         for a in (train, *others)
     ]
+
+
+def random_split(labels, *, songs=None, test_size: float = 0.25, seed: int = 0) -> np.ndarray:
+    """One random train/test split of clips: as the 2018 tutorial made it, or song-safe.
+
+    The MLPrague 2018 tutorial split its clips at random, 75 % for training and 25 % for the
+    test (scikit-learn's ``StratifiedShuffleSplit`` for one label per clip, ``ShuffleSplit``
+    for several, ``random_state=0``). Where a song is cut into several clips, as in
+    MagnaTagATune, such a split puts clips of one song on both sides, and the test then
+    rewards recognising the song. Given ``songs``, whole songs go to one side instead
+    (``StratifiedGroupKFold`` or ``GroupShuffleSplit``), with about the same test share.
+
+    Parameters
+    ----------
+    labels : np.ndarray [shape=(n,) or (n, k)]
+        One class per clip (the split keeps the classes' shares), or 0/1 tags per clip.
+    songs : array_like [shape=(n,)], optional
+        The song of each clip (:func:`utils.datasets.song_ids`): a song-safe split.
+    test_size : float
+        Share of the clips (of the songs, for multi-label data) in the test part.
+    seed : int
+        The split's ``random_state``; 0 as in 2018.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), dtype=object]
+        ``"train"`` or ``"test"`` per clip.
+
+    Example
+    -------
+    >>> songs = np.repeat(np.arange(8), 2)  # 8 songs of 2 clips each
+    >>> labels = np.repeat([0, 1], 8)
+    >>> safe = random_split(labels, songs=songs)
+    >>> all(len(set(safe[songs == s])) == 1 for s in range(8)), int((safe == "test").sum())
+    (True, 4)
+    >>> int((random_split(labels) == "test").sum())
+    4
+    """
+    from sklearn import model_selection as ms
+
+    labels = np.asarray(labels)
+    ids = np.arange(len(labels))
+    if songs is None:
+        kind = ms.StratifiedShuffleSplit if labels.ndim == 1 else ms.ShuffleSplit
+        splitter = kind(n_splits=1, test_size=test_size, random_state=seed)
+        _, test = next(splitter.split(ids, labels if labels.ndim == 1 else None))
+    elif labels.ndim == 1:
+        folds = ms.StratifiedGroupKFold(
+            n_splits=max(2, round(1 / test_size)), shuffle=True, random_state=seed
+        )
+        _, test = next(folds.split(ids, labels, groups=np.asarray(songs)))
+    else:
+        splitter = ms.GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
+        _, test = next(splitter.split(ids, groups=np.asarray(songs)))
+    out = np.full(len(labels), "train", dtype=object)
+    out[test] = "test"
+    return out
 
 
 def clip_folds(clip_labels, *, n_splits: int = 5, seed: int = config.SEED):
