@@ -8,9 +8,10 @@ Measures, in one run on the MagnaTagATune demo clips (the quick demo, generated 
 - training: steps per second of ``models.tagging_cnn`` with the mel spectrogram computed in
   the model from raw audio, against the same network fed precomputed log-mel spectrograms
   (``front_end=False``), at full width (Won et al. 2020) and at a quarter of the width;
-- one epoch over the real top-50 training split (15,244 clips, one chunk per clip)
-  extrapolated from those rates: reading and training overlap (prefetch), so an epoch
-  takes at least the longer of the two and, on a CPU that does both, at most their sum.
+- one epoch over the real top-50 training split (15,244 clips, one chunk per clip) from
+  those rates, by ``models.epoch_estimate``, the function notebook 07 prints its estimate
+  with (on a CPU reading and training share the cores, so their times add; on a T4 GPU an
+  estimate from the operations at an assumed rate, overlapping with reading).
 
 The numbers depend on how busy the machine is; ratios measured in the same run compare
 fairly. Always exits 0.
@@ -34,7 +35,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from utils import config, datasets, demo, layouts, models, pipelines
 
-TRAIN_CLIPS = 15_244  # the real top-50 training split (folders 0-b), datasets.split_top50
 BATCH = 16
 CHUNK = models.WON2020_CHUNK_SAMPLES
 FULL = (128, 128, 256, 256, 256, 256, 512)
@@ -156,18 +156,22 @@ def main() -> int:
         print(f"    {'precomputed log-mel spectrograms in':<44s}{pre:8.3f}{1.0:10.2f}x")
     print(f"  the front end alone (mel + dB of one batch, forward): {front_end_ms():.0f} ms")
 
-    steps = -(-TRAIN_CLIPS // BATCH)
     print()
-    print(f"one epoch of the real top-50 training split ({TRAIN_CLIPS:,} clips, {steps} steps)")
-    read_mp3, read_warm = TRAIN_CLIPS / rate["mp3"], TRAIN_CLIPS / rate["warm"]
-    print(f"  reading: {hours(read_mp3)} from mp3, {hours(read_warm)} from the warm cache")
-    for name, (fe, pre) in results.items():
-        train_fe, train_pre = steps / fe, steps / pre
-        print(
-            f"  {name}: training {hours(train_fe)} (in-model mel) / {hours(train_pre)} "
-            f"(precomputed); epoch with the in-model mel, reading from mp3: "
-            f"{hours(max(read_mp3, train_fe))}-{hours(read_mp3 + train_fe)}"
+    print(
+        f"one epoch of the real top-50 training split ({models.TOP50_TRAIN_CLIPS:,} clips, one "
+        "chunk each), models.epoch_estimate (as notebook 07 prints it), reading from the warm cache:"
+    )
+    for name, (fe, _) in results.items():
+        filters = FULL if name == "full width" else QUARTER
+        cost = models.epoch_estimate(
+            seconds_per_chunk=1.0 / (fe * BATCH),
+            clips_per_second=rate["warm"],
+            flops=models.forward_flops(models.tagging_cnn(filters=filters)),
+            device="GPU" if gpus else "CPU",
         )
+        print(f"  {name}:")
+        print("    " + cost.round(1).to_string().replace("\n", "\n    "))
+    print(f"  reading from mp3 instead: {hours(models.TOP50_TRAIN_CLIPS / rate['mp3'])}")
     print()
     print("Measured on this machine in one run; a busy machine makes every number noisy.")
     return 0

@@ -137,6 +137,24 @@ def test_save_results_refuses_non_numbers(results_in, metrics):
         )
 
 
+def test_save_results_keeps_a_mapping_of_numbers(results_in):
+    metrics = {"test_clips": 30, "test_positives_per_tag": {"rock": np.int64(5), "piano": 0}}
+    path = results.save_results(
+        "99_example", dataset="x", source="demo", quick=True, metrics=metrics, seconds=1
+    )
+    saved = json.loads(path.read_text())["metrics"]
+    assert saved["test_positives_per_tag"] == {"rock": 5.0, "piano": 0.0}
+    with pytest.raises(ValueError, match="'rock'"):
+        results.save_results(
+            "99_example",
+            dataset="x",
+            source="demo",
+            quick=True,
+            metrics={"test_positives_per_tag": {"rock": float("nan")}},
+            seconds=1,
+        )
+
+
 def test_missing_results_file_says_what_to_run(results_in):
     with pytest.raises(FileNotFoundError, match="Run the notebook"):
         results.load_results("98_missing")

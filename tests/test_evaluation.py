@@ -59,3 +59,16 @@ def test_random_split_leaks_song_mates_and_the_song_safe_one_does_not():
     multi = evaluation.random_split(tags, songs=songs, seed=0)
     assert all(len(set(multi[songs == s])) == 1 for s in range(40))
     assert np.array_equal(evaluation.random_split(labels, seed=0), leaky)  # repeatable
+
+
+def test_fast_macro_scores_agree_with_per_tag_scores():
+    rng = np.random.default_rng(1)
+    Y = (rng.random((30, 12)) < 0.1).astype(int)
+    Y[:, 0] = 0  # no positive: left out of both
+    Y[:, 1] = 1  # all positive: no ROC-AUC
+    S = np.round(rng.random((30, 12)), 1)  # ties, as in resampled test sets
+    df = evaluation.per_tag_scores(Y, S)
+    assert evaluation.macro_roc_auc(Y, S) == pytest.approx(df.attrs["macro_roc_auc"])
+    assert evaluation.macro_pr_auc(Y, S) == pytest.approx(df.attrs["macro_pr_auc"])
+    assert np.isnan(evaluation.macro_roc_auc(Y[:, :2], S[:, :2]))
+    assert np.isnan(evaluation.macro_pr_auc(Y[:, :1], S[:, :1]))

@@ -150,10 +150,16 @@ THRESHOLDS = {
     "07_music_auto_tagging": {
         "max_seconds": 90,
         "metrics": {
-            "roc_auc": (0.6, 1.0),  # macro over the tags in the test clips; chance is 0.5
-            "pr_auc": (0.2, 1.0),  # chance is the tags' mean frequency (chance_pr_auc)
+            # Measured on quick demo v3 (30 test clips): macro ROC-AUC 0.678 (95% bootstrap
+            # 0.637-0.719) over 35 tags, chance 0.5; macro PR-AUC 0.304 (0.303-0.438) against
+            # a random ranking's exact 0.196 (chance_pr_auc; the tags' mean share is 0.104).
+            # The lessons check the intervals' low ends against those chance levels.
+            "roc_auc": (0.6, 1.0),
+            "pr_auc": (0.25, 1.0),
+            "chance_pr_auc": (0.03, 0.5),  # expected AP of a random ranking, same tags
             "clips_per_second": (5.0, 100_000.0),
             "round_trip_max_diff": (0.0, 1e-5),  # .keras save and load: the same scores
+            "front_end_max_diff": (0.0, 1e-3),  # the Keras code vs models.tagging_cnn
             "test_clips": (20, 4_332),
         },
     },

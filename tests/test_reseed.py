@@ -20,7 +20,10 @@ from utils import config, runner
 NOTEBOOKS = [p for p in runner.notebooks() if p.stem[:2] >= "02"]
 
 #: Calls that make a model's random weights, or train it (shuffling, dropout).
-_BUILDERS = re.compile(r"^models\.(?!siamese$|setup_device$|distribution_strategy$|load_model$)")
+_BUILDERS = re.compile(
+    r"^models\.(?!siamese$|setup_device$|distribution_strategy$|load_model$"
+    r"|tensorboard$|epoch_estimate$)"  # a log writer and arithmetic: no random weights
+)
 #: Calls that reseed.
 _SEEDS = {"config.set_seed", "keras.utils.set_random_seed"}
 

@@ -106,6 +106,26 @@ def test_forward_flops_counts_every_multiply_add_of_conv_and_dense_layers():
     assert 4.0e9 < models.forward_flops(models.tagging_cnn()) < 4.2e9
 
 
+def test_a_measured_step_grows_with_the_batch_and_compiles_the_model():
+    model = models.tagging_cnn(**TINY)
+    one = models.train_step_seconds(model, batch_size=1, steps=3)
+    many = models.train_step_seconds(model, batch_size=64, steps=3)
+    assert model.optimizer is not None and model.loss == "binary_crossentropy"
+    assert 0 < one < many < 60
+
+
+def test_epoch_estimate_adds_reading_on_a_cpu_and_overlaps_it_on_a_gpu():
+    common = dict(seconds_per_chunk=0.01, clips_per_second=50, flops=5e9, clips=3000, epochs=10)
+    cpu = models.epoch_estimate(**common).to_dict("index")
+    gpu = models.epoch_estimate(**common, device="GPU").to_dict("index")
+    here_cpu, t4 = cpu["this CPU, measured"], cpu["Colab T4 GPU, estimated (15 TFLOP/s assumed)"]
+    assert here_cpu["computing_min"] == pytest.approx(0.5) and here_cpu["reading_min"] == 1.0
+    assert here_cpu["epoch_min"] == pytest.approx(1.5)  # both on the same cores
+    assert gpu["this GPU, measured"]["epoch_min"] == 1.0  # reading bounds it
+    assert t4["computing_min"] == pytest.approx(3 * 5e9 * 3000 / 15e12 / 60)
+    assert t4["epoch_min"] == 1.0 and t4["total_h"] == pytest.approx(10 / 60)
+
+
 def test_keras_round_trip_gives_identical_predictions(tmp_path):
     import keras
 

@@ -31,6 +31,7 @@ __all__ = [
     "compact_cnn",
     "dense",
     "distribution_strategy",
+    "epoch_estimate",
     "forward_flops",
     "gradient_norms",
     "front_end_settings",
@@ -47,6 +48,9 @@ __all__ = [
     "single_cnn",
     "stacked_cnn",
     "tagging_cnn",
+    "T4_ASSUMED_FLOPS",
+    "TOP50_TRAIN_CLIPS",
+    "train_step_seconds",
     "WON2020_CHUNK_SAMPLES",
 ]
 
@@ -1178,6 +1182,146 @@ def forward_flops(model) -> int:
         elif isinstance(layer, keras.layers.Dense):
             total += 2 * int(layer.kernel.shape[0]) * layer.units
     return int(total)
+
+
+#: Clips of MagnaTagATune's top-50 training split (folders 0-b with at least 29.1 s of
+#: audio, :func:`utils.datasets.split_top50`): one epoch of Won et al.'s training cuts one
+#: chunk from each.
+TOP50_TRAIN_CLIPS = 15_244
+
+#: FLOP/s assumed for a Colab T4 GPU training in mixed precision: a quarter of its
+#: 65 TFLOP/s peak. An assumption, not a measurement (:func:`epoch_estimate`).
+T4_ASSUMED_FLOPS = 15e12
+
+
+def train_step_seconds(
+    model, *, batch_size: int = 16, steps: int = 2, seed: int = 0, jit_compile: bool = False
+) -> float:
+    """Seconds per training step of ``model`` on this machine, measured.
+
+    Compiles ``model`` with the tagging notebooks' loss (Adam, binary cross-entropy), runs
+    one untimed step on a random batch (it traces and compiles the step) and times
+    ``steps`` more. The work of a step depends on the shapes only, so random audio costs
+    what real audio costs. Without XLA by default: on a 2-core CPU, XLA (Keras' default on
+    TensorFlow) took 4-7 s longer to compile the published network's step, and its steps
+    were no faster (0.49 against 0.53 s per chunk, interleaved).
+
+    Parameters
+    ----------
+    model : keras.Model
+        With a fixed input shape; it is compiled here (its optimizer state is replaced).
+    batch_size : int
+        Examples per step.
+    steps : int
+        Timed steps; the median is returned.
+    seed : int
+        Seed of the random batch.
+    jit_compile : bool
+        Compile the step with XLA.
+
+    Returns
+    -------
+    float
+        Seconds per step (divide by ``batch_size`` for seconds per example).
+
+    Example
+    -------
+    ::
+
+        train_step_seconds(tagging_cnn(), batch_size=16)  # the published network
+        # about 9 s on a 2-core CPU, a few ms on a GPU
+    """
+    import time
+
+    rng = np.random.default_rng(seed)
+    shape = (batch_size, *model.input_shape[1:])
+    x = rng.uniform(-0.5, 0.5, shape).astype(np.float32)
+    y = (rng.random((batch_size, *model.output_shape[1:])) < 0.1).astype(np.float32)
+    model.compile(optimizer="adam", loss="binary_crossentropy", jit_compile=jit_compile)
+    model.train_on_batch(x, y)  # traces and compiles the training step
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        model.train_on_batch(x, y)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def epoch_estimate(
+    *,
+    seconds_per_chunk: float,
+    clips_per_second: float,
+    flops: int,
+    device: str = "CPU",
+    clips: int = TOP50_TRAIN_CLIPS,
+    epochs: int = 50,
+    gpu_flops: float = T4_ASSUMED_FLOPS,
+):
+    """How long one training epoch takes here (measured) and on a Colab GPU (estimated).
+
+    One epoch is one chunk of each of ``clips`` training clips. Here: computing is the
+    measured ``seconds_per_chunk`` times the clips, reading is the clips at the measured
+    ``clips_per_second``; on a CPU the two share its cores, so the epoch is their sum; on
+    an accelerator reading overlaps computing (prefetch), so it is the longer of the two.
+    On a T4 GPU (not measured: an estimate): three forward passes' operations per chunk
+    (``flops``, :func:`forward_flops`; forward, and gradients for inputs and weights) at an
+    assumed ``gpu_flops``, overlapping with reading at this machine's rate.
+    Notebook 07 and ``benchmarks/input_pipeline.py`` (the README's numbers) both print it.
+
+    Parameters
+    ----------
+    seconds_per_chunk : float
+        Measured training seconds per chunk here (:func:`train_step_seconds` / batch).
+    clips_per_second : float
+        Measured clips per second through the input pipeline here.
+    flops : int
+        Operations of one chunk's forward pass (:func:`forward_flops`).
+    device : str
+        ``"CPU"`` or ``"GPU"``: what ``seconds_per_chunk`` was measured on.
+    clips : int
+        Training clips per epoch (default: the real top-50 split).
+    epochs : int
+        Epochs of a whole training, for its total.
+    gpu_flops : float
+        Assumed sustained FLOP/s of the T4 (:data:`T4_ASSUMED_FLOPS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per machine (``this CPU, measured`` and ``Colab T4 GPU, estimated``),
+        columns ``computing_min``, ``reading_min``, ``epoch_min`` and ``total_h``
+        (``epochs`` epochs).
+
+    Example
+    -------
+    >>> df = epoch_estimate(seconds_per_chunk=0.5, clips_per_second=100, flops=4e9, clips=1200)
+    >>> df.round(2).to_dict("index")["this CPU, measured"]
+    {'computing_min': 10.0, 'reading_min': 0.2, 'epoch_min': 10.2, 'total_h': 8.5}
+    """
+    import pandas as pd
+
+    read = clips / clips_per_second
+    here = seconds_per_chunk * clips
+    gpu = 3 * flops * clips / gpu_flops
+    rows = {
+        f"this {device}, measured": (
+            here,
+            read,
+            here + read if device == "CPU" else max(here, read),
+        ),
+        f"Colab T4 GPU, estimated ({gpu_flops / 1e12:.0f} TFLOP/s assumed)": (
+            gpu,
+            read,
+            max(gpu, read),
+        ),
+    }
+    df = pd.DataFrame(
+        [(c / 60, r / 60, e / 60, epochs * e / 3600) for c, r, e in rows.values()],
+        index=list(rows),
+        columns=["computing_min", "reading_min", "epoch_min", "total_h"],
+    )
+    df.attrs["epochs"], df.attrs["clips"] = epochs, clips
+    return df
 
 
 def load_model(path, *, compile: bool = True):

@@ -32,6 +32,7 @@ __all__ = [
     "model_diagram",
     "rhythm_pattern",
     "spectrogram",
+    "tag_scores",
     "taggram",
     "waveform",
 ]
@@ -637,3 +638,62 @@ def taggram(scores, *, tags, hop_seconds: float = 3.0, top: int | None = 10, ax=
     if title:
         ax.set_title(title)
     return ax
+
+
+def tag_scores(scores, *, top: int = 10, title=None):
+    """The best and the worst tags by ROC-AUC, each with its positive clips, in two panels.
+
+    Fifty rows do not fit a projector; the ``top`` best and ``top`` worst tags do, at the
+    style's font size. Left: ROC-AUC (chance 0.5, dotted); right: PR-AUC with each tag's
+    chance (a random ranking's expected PR-AUC) as a black mark. Each label gives the tag's
+    positive clips, e.g. ``rock (5)``; tags whose scores are undefined ("n/a") are not
+    drawn, and the title says how many there are.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        As :func:`utils.evaluation.per_tag_scores` returns: one row per tag with
+        ``positives``, ``roc_auc``, ``pr_auc`` and ``chance_pr_auc``.
+    top : int
+        Tags shown at each end (all of them when there are at most ``2 * top``).
+    title : str, optional
+        Put above both panels.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        The two panels.
+
+    Example
+    -------
+    ::
+
+        tag_scores(evaluation.per_tag_scores(Y_test, S_test, tags=TAGS), top=10)
+    """
+    import matplotlib.pyplot as plt
+
+    scored = scores.dropna(subset=["roc_auc"]).sort_values("roc_auc", ascending=False)
+    if len(scored) > 2 * top:
+        scored = scored.iloc[np.r_[0:top, len(scored) - top : len(scored)]]
+    labels = [f"{tag} ({int(n)})" for tag, n in zip(scored.index, scored.positives)]
+    y = np.arange(len(scored), dtype=float)
+    if len(scored) == 2 * top and len(scores.dropna(subset=["roc_auc"])) > 2 * top:
+        y[top:] += 1  # a gap between the best and the worst
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.32 * len(y) + 2), sharey=True)
+    axes[0].barh(y, scored.roc_auc, color="tab:blue")
+    axes[0].axvline(0.5, color="black", ls=":", label="chance")
+    axes[1].barh(y, scored.pr_auc.fillna(0), color="tab:blue")
+    axes[1].scatter(scored.chance_pr_auc, y, color="black", marker="|", s=200, label="chance")
+    for ax, name in zip(axes, ["ROC-AUC", "PR-AUC"]):
+        ax.set(xlim=(0, 1), xlabel=name)
+        ax.legend(loc="lower right")
+    axes[0].set_yticks(y, labels)
+    axes[0].invert_yaxis()
+    axes[0].set_ylabel("tag (positive clips)")
+    undefined = int(scores.roc_auc.isna().sum())
+    tags = "tag" if undefined == 1 else "tags"
+    note = (
+        f"; {undefined} {tags} n/a (no positive, or all positive), not drawn" if undefined else ""
+    )
+    fig.suptitle((title or "Scores per tag") + note)
+    return axes

@@ -86,6 +86,9 @@ def lesson(held, claim: str, *, otherwise: str) -> str:
 def _numbers(values: dict, what: str) -> dict:
     flat = {}
     for key, value in values.items():
+        if isinstance(value, dict):  # one level of names, e.g. positive test clips per tag
+            flat[str(key)] = _numbers(value, f"{what} {key!r}:")
+            continue
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -122,7 +125,8 @@ def save_results(
     quick : bool
         Whether the run was in quick mode.
     metrics : dict
-        A flat mapping of metric name to number; every value must be a finite float.
+        Metric name to number (every value a finite float), or to a mapping of names to
+        numbers (e.g. ``{"test_positives_per_tag": {"rock": 5, ...}}``).
     seconds : float
         Wall time of the notebook run.
     lessons : dict, optional
