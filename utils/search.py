@@ -208,7 +208,7 @@ class Collection:
         Returns
         -------
         pandas.DataFrame
-            One row per answer, rank 1 first: ``position`` (in :attr:`df`), ``clip`` (the
+            One row per answer, rank 1 first: ``position`` (in :attr:`df`), ``file`` (the
             file name), ``distance``, ``genres`` (:meth:`tags_of`) and ``relevant``.
         """
         ex = self.same_song if exclude is None else np.asarray(exclude, dtype=bool)
@@ -218,7 +218,7 @@ class Collection:
         return pd.DataFrame(
             {
                 "position": top,
-                "clip": [str(self.df.path[j]).rsplit("/", 1)[-1] for j in top],
+                "file": [str(self.df.path[j]).rsplit("/", 1)[-1] for j in top],
                 "distance": d[top],
                 "genres": [self.tags_of(j) for j in top],
                 "relevant": self.R[query, top],
