@@ -381,8 +381,18 @@ def _semi_hard_triplets(T, E, *, n, seed, exclude, margin, chunk=4096):
         ex = np.asarray(exclude)
         negative &= ~(ex[:, None] == ex[None, :] if ex.ndim == 1 else ex.astype(bool))
     np.fill_diagonal(negative, False)
-    # more anchor-positive pairs than needed: those without a semi-hard negative are dropped
-    pairs, _ = genuine_impostor_pairs(T, n_pairs=4 * n, seed=seed, exclude=exclude, genuine=1.0)
+    # more anchor-positive pairs than needed, in batches until n have a semi-hard negative:
+    # those without one are dropped (and kept aside with an easy negative, to fill up)
+    batches = []
+    for attempt in range(10):
+        drawn, _ = genuine_impostor_pairs(
+            T, n_pairs=4 * n, seed=seed + 7919 * attempt, exclude=exclude, genuine=1.0
+        )
+        batches.append(drawn)
+        semi_so_far = _count_semi_hard(D, negative, np.concatenate(batches), margin, chunk)
+        if semi_so_far >= n:
+            break
+    pairs = np.concatenate(batches)
     semi_neg = np.full(len(pairs), -1, dtype=np.int64)
     easy_neg = np.full(len(pairs), -1, dtype=np.int64)
     for start in range(0, len(pairs), chunk):
@@ -410,6 +420,16 @@ def _semi_hard_triplets(T, E, *, n, seed, exclude, margin, chunk=4096):
     neg = np.where(semi_neg[chosen] >= 0, semi_neg[chosen], easy_neg[chosen])
     order = rng.permutation(n)
     return np.stack([pairs[chosen, 0], pairs[chosen, 1], neg], axis=1)[order]
+
+
+def _count_semi_hard(D, negative, pairs, margin, chunk):
+    """How many anchor-positive pairs have at least one semi-hard negative."""
+    count = 0
+    for start in range(0, len(pairs), chunk):
+        a, p = pairs[start : start + chunk, 0], pairs[start : start + chunk, 1]
+        d_an, d_ap = D[a], D[a, p][:, None]
+        count += int((negative[a] & (d_an > d_ap) & (d_an < d_ap + margin)).any(axis=1).sum())
+    return count
 
 
 def triplet_kinds(embeddings, triplets, *, margin: float) -> np.ndarray:
