@@ -167,22 +167,43 @@ class Collection:
         D = np.asarray(D)
         return similarity.average_precision(D[q], self.R[q], exclude=ex[q], leave_one_out=False)
 
-    def map_interval(self, D, *, versus=None, queries=None, exclude=None, n=2000, level=0.95):
+    def per_query(self, D, *, metric: str = "map", queries=None, exclude=None) -> np.ndarray:
+        """Each query's score, as :meth:`evaluate` averages it; NaN where it is undefined.
+
+        ``metric="map"``: its average precision; ``"ndcg"``: its nDCG@k (with :attr:`graded`).
+        """
+        q = self._queries(queries)
+        if metric == "map":
+            return self.average_precisions(D, queries=q, exclude=exclude)
+        if metric != "ndcg" or self.graded is None:
+            raise ValueError(
+                f"metric must be 'map', or 'ndcg' with graded relevance; found {metric!r}"
+            )
+        ex = self.same_song if exclude is None else np.asarray(exclude, dtype=bool)
+        D = np.asarray(D)
+        return similarity.ndcg_at_k(
+            D[q], self.graded[q], k=self.k, exclude=ex[q], leave_one_out=False, per_query=True
+        )
+
+    def map_interval(
+        self, D, *, versus=None, metric="map", queries=None, exclude=None, n=2000, level=0.95
+    ):
         """A bootstrap interval of MAP, or of MAP's difference to ``versus``, over the queries.
 
         Whole songs of queries are resampled (:func:`utils.similarity.query_interval`), since
         clips of one song are not independent queries. With ``versus`` (other distances on
         the same queries) the interval is of ``MAP(D) - MAP(versus)``, paired per query.
+        ``metric="ndcg"`` does the same for nDCG@k (with :attr:`graded`).
 
         Returns
         -------
         (float, float)
         """
         q = self._queries(queries)
-        ap = self.average_precisions(D, queries=q, exclude=exclude)
+        score = self.per_query(D, metric=metric, queries=q, exclude=exclude)
         if versus is not None:
-            ap = ap - self.average_precisions(versus, queries=q, exclude=exclude)
-        return similarity.query_interval(ap, groups=self.songs[q], n=n, level=level)
+            score = score - self.per_query(versus, metric=metric, queries=q, exclude=exclude)
+        return similarity.query_interval(score, groups=self.songs[q], n=n, level=level)
 
     def typical_query(self, D) -> int:
         """The evaluation query whose precision@k under ``D`` is the median one (its position)."""
