@@ -258,3 +258,51 @@ def test_pair_verification_says_what_is_wrong():
         siamese.pair_threshold([0.1, 0.2], [1, 2])
     with pytest.raises(ValueError, match="no pairs"):
         siamese.pair_threshold([], [])
+
+
+def test_semi_hard_rounds_are_semi_hard_where_the_clips_allow(tagged):
+    Y, songs = tagged
+    rng = np.random.default_rng(1)
+    E = Y.argmax(axis=1)[:, None] * 0.3 + rng.normal(scale=0.2, size=(90, 1))
+    semi = siamese.triplets(
+        Y, n=300, seed=2, exclude=songs, embeddings=E, semi_hard=True, margin=0.2
+    )
+    kinds = siamese.triplet_kinds(E, semi, margin=0.2)
+    assert (kinds == "semi-hard").all(), "every triplet semi-hard when enough pairs have one"
+    a, p, n = semi.T
+    assert (Y[a] & Y[p]).any(axis=1).all() and not (Y[a] & Y[n]).any(axis=1).any()
+    assert (songs[a] != songs[n]).all() and (songs[a] != songs[p]).all()
+    # one genre per clip, genres far apart: no semi-hard negative exists, the round is easy
+    one = np.eye(5, dtype=int)[Y.argmax(axis=1)] * Y.any(axis=1)[:, None]
+    far = one.argmax(axis=1)[:, None] * 10.0
+    easy = siamese.triplets(
+        one, n=50, seed=2, exclude=songs, embeddings=far, semi_hard=True, margin=0.2
+    )
+    assert set(siamese.triplet_kinds(far, easy, margin=0.2)) == {"easy"}
+
+
+def test_triplet_kinds_by_hand():
+    E = np.array([[0.0, 0.0], [0.3, 0.0], [0.4, 0.0], [0.2, 0.0], [0.6, 0.0]])
+    kinds = siamese.triplet_kinds(E, [[0, 1, 2], [0, 1, 3], [0, 1, 4]], margin=0.2)
+    assert kinds.tolist() == ["semi-hard", "hard", "easy"]
+    assert set(siamese.TRIPLET_KINDS) == {"easy", "semi-hard", "hard"}
+    with pytest.raises(ValueError, match="triplets must be"):
+        siamese.triplet_kinds(E, [[0, 1]], margin=0.2)
+
+
+def test_distinct_graded_pairs_never_repeat_and_stop_at_what_the_clips_allow(tagged):
+    Y, songs = tagged
+    idf = sim.idf_weights(Y)
+    pairs, s = siamese.graded_pairs(
+        Y, n_pairs=500, seed=4, weights=idf, exclude=songs, distinct=True
+    )
+    keys = {tuple(sorted(p)) for p in pairs.tolist()}
+    assert len(keys) == len(pairs) == 500
+    G = sim.relevance_matrix(Y, graded=True, weights=idf)
+    np.testing.assert_allclose(s, G[pairs[:, 0], pairs[:, 1]], rtol=1e-6)
+    assert (songs[pairs[:, 0]] != songs[pairs[:, 1]]).all()
+    assert (s == 0).mean() < 0.5, "spread over the range, not mostly 0"
+    few = np.flatnonzero(Y.any(axis=1))[:8]  # 8 tagged clips of at most 8 songs
+    p8, _ = siamese.graded_pairs(Y[few], n_pairs=500, seed=0, exclude=songs[few], distinct=True)
+    same = songs[few][:, None] == songs[few][None, :]
+    assert len(p8) == int((~same).sum() // 2), "all the distinct pairs the clips allow, no more"

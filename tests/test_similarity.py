@@ -308,3 +308,43 @@ def test_tune_shares_is_the_best_fused_search_of_the_grid():
     assert found.weights["noise"] == 0.0  # the noise set gets no share
     with pytest.raises(ValueError, match="queries"):
         sim.tune_shares(sets, R, queries=tune[:10])
+
+
+def test_table_relevance_is_the_nearest_pair_of_tags():
+    table = np.array([[1.0, 0.6, 0.0], [0.6, 1.0, 0.1], [0.0, 0.1, 1.0]])
+    Y = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 1], [0, 0, 0]])
+    G = sim.table_relevance(Y, table)
+    for i, j in itertools.product(range(len(Y)), repeat=2):  # brute force over tag pairs
+        pairs = [table[a, b] for a in np.flatnonzero(Y[i]) for b in np.flatnonzero(Y[j])]
+        assert G[i, j] == (max(pairs) if pairs else 0.0)
+    assert (G > 0).astype(int).tolist()[:3] == [[1, 1, 0, 1, 0], [1, 1, 1, 1, 0], [0, 1, 1, 1, 0]]
+    np.testing.assert_array_equal(G > 0.99, sim.relevance_matrix(Y))  # a shared tag is 1
+    with pytest.raises(ValueError, match="table must be"):
+        sim.table_relevance(Y, np.eye(2))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        sim.table_relevance(Y, 2 * np.eye(3))
+
+
+def test_query_interval_covers_the_mean_and_resamples_whole_songs():
+    rng = np.random.default_rng(0)
+    values = rng.random(60)
+    low, high = sim.query_interval(values, n=1000)
+    assert low < values.mean() < high and high - low < 0.3
+    # 20 songs of 3 identical queries: resampling songs widens the interval (they count as
+    # 20 queries, not 60), and NaN queries take no part
+    songs = np.repeat(np.arange(20), 3)
+    tied = np.repeat(rng.random(20), 3)
+    by_query = sim.query_interval(tied, n=2000)
+    by_song = sim.query_interval(tied, groups=songs, n=2000)
+    assert (by_song[1] - by_song[0]) > 1.4 * (by_query[1] - by_query[0])
+    with_nan = np.r_[tied, np.nan]
+    assert sim.query_interval(with_nan, groups=np.r_[songs, 99], n=2000) == by_song
+    # against a brute-force bootstrap of the same draws
+    draws = np.random.default_rng(5).integers(0, 20, size=(500, 20))
+    means = np.array([tied[::3][d].mean() for d in draws])
+    expected = tuple(float(q) for q in np.quantile(means, [0.025, 0.975]))
+    np.testing.assert_allclose(sim.query_interval(tied, groups=songs, n=500, seed=5), expected)
+    with pytest.raises(ValueError, match="one group per query"):
+        sim.query_interval(values, groups=songs[:10])
+    with pytest.raises(ValueError, match="all NaN"):
+        sim.query_interval([np.nan, np.nan])

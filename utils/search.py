@@ -15,8 +15,11 @@ in one place:
     What the recipe returns, with the one evaluation of the series
     (:meth:`Collection.evaluate`), the random ranking's scores
     (:meth:`Collection.random_baseline`), notebook 08's grid search over the feature sets'
-    shares (:meth:`Collection.tune_shares`) and the fused distances
-    (:meth:`Collection.fused_distances`).
+    shares (:meth:`Collection.tune_shares`), the fused distances
+    (:meth:`Collection.fused_distances`), a bootstrap interval of MAP over the queries'
+    songs (:meth:`Collection.map_interval`), and a query's answers as a table
+    (:meth:`Collection.answers`, beside :meth:`Collection.typical_query`), which the
+    notebooks play.
 
 Notebook 08 teaches each step with :mod:`utils.similarity`'s functions and checks its
 by-hand grid against :meth:`Collection.tune_shares`; notebooks 09 and 10 call the recipe.
@@ -37,6 +40,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from . import config, datasets, features, similarity, vocabulary
 
@@ -74,6 +78,8 @@ class Collection:
     graded : np.ndarray [shape=(n, n)], optional
         Graded relevance (the gains of nDCG@k); with it every evaluation adds nDCG@k
         (:meth:`with_graded`).
+    groups : tuple of str
+        The names of the relevance groups, the columns of ``Y`` (e.g. the ten genres).
     """
 
     df: object = field(repr=False)
@@ -87,6 +93,7 @@ class Collection:
     k: int = 10
     candidates: int = 0
     graded: np.ndarray | None = field(default=None, repr=False)
+    groups: tuple = ()
 
     @property
     def songs(self) -> np.ndarray:
@@ -153,6 +160,93 @@ class Collection:
             out[n_k] = similarity.random_baseline(self.graded[q], **opts)[n_k]
         return out
 
+    def average_precisions(self, D, *, queries=None, exclude=None) -> np.ndarray:
+        """The average precision of each query (NaN without a relevant clip), as :meth:`evaluate`."""
+        q = self._queries(queries)
+        ex = self.same_song if exclude is None else np.asarray(exclude, dtype=bool)
+        D = np.asarray(D)
+        return similarity.average_precision(D[q], self.R[q], exclude=ex[q], leave_one_out=False)
+
+    def per_query(self, D, *, metric: str = "map", queries=None, exclude=None) -> np.ndarray:
+        """Each query's score, as :meth:`evaluate` averages it; NaN where it is undefined.
+
+        ``metric="map"``: its average precision; ``"ndcg"``: its nDCG@k (with :attr:`graded`).
+        """
+        q = self._queries(queries)
+        if metric == "map":
+            return self.average_precisions(D, queries=q, exclude=exclude)
+        if metric != "ndcg" or self.graded is None:
+            raise ValueError(
+                f"metric must be 'map', or 'ndcg' with graded relevance; found {metric!r}"
+            )
+        ex = self.same_song if exclude is None else np.asarray(exclude, dtype=bool)
+        D = np.asarray(D)
+        return similarity.ndcg_at_k(
+            D[q], self.graded[q], k=self.k, exclude=ex[q], leave_one_out=False, per_query=True
+        )
+
+    def map_interval(
+        self, D, *, versus=None, metric="map", queries=None, exclude=None, n=2000, level=0.95
+    ):
+        """A bootstrap interval of MAP, or of MAP's difference to ``versus``, over the queries.
+
+        Whole songs of queries are resampled (:func:`utils.similarity.query_interval`), since
+        clips of one song are not independent queries. With ``versus`` (other distances on
+        the same queries) the interval is of ``MAP(D) - MAP(versus)``, paired per query.
+        ``metric="ndcg"`` does the same for nDCG@k (with :attr:`graded`).
+
+        Returns
+        -------
+        (float, float)
+        """
+        q = self._queries(queries)
+        score = self.per_query(D, metric=metric, queries=q, exclude=exclude)
+        if versus is not None:
+            score = score - self.per_query(versus, metric=metric, queries=q, exclude=exclude)
+        return similarity.query_interval(score, groups=self.songs[q], n=n, level=level)
+
+    def typical_query(self, D) -> int:
+        """The evaluation query whose precision@k under ``D`` is the median one (its position)."""
+        q = np.flatnonzero(self.eval)
+        p = similarity.precision_at_k(
+            np.asarray(D)[q],
+            self.R[q],
+            k=self.k,
+            exclude=self.same_song[q],
+            leave_one_out=False,
+            per_query=True,
+        )
+        ids, p = q[~np.isnan(p)], p[~np.isnan(p)]
+        return int(ids[np.argsort(p, kind="stable")[len(p) // 2]])
+
+    def tags_of(self, i) -> str:
+        """The relevance groups (genres) of clip ``i``, as text."""
+        return ", ".join(g for g, t in zip(self.groups, self.Y[i]) if t) or "none"
+
+    def answers(self, D, query: int, *, n: int = 10, exclude=None) -> pd.DataFrame:
+        """The ``n`` nearest clips to ``query`` by ``D``, its song-mates left out, as a table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per answer, rank 1 first: ``position`` (in :attr:`df`), ``file`` (the
+            file name), ``distance``, ``genres`` (:meth:`tags_of`) and ``relevant``.
+        """
+        ex = self.same_song if exclude is None else np.asarray(exclude, dtype=bool)
+        d = np.where(ex[query], np.inf, np.asarray(D, dtype=np.float64)[query])
+        top = np.argsort(d, kind="stable")[:n]
+        top = top[np.isfinite(d[top])]
+        return pd.DataFrame(
+            {
+                "position": top,
+                "file": [str(self.df.path[j]).rsplit("/", 1)[-1] for j in top],
+                "distance": d[top],
+                "genres": [self.tags_of(j) for j in top],
+                "relevant": self.R[query, top],
+            },
+            index=pd.RangeIndex(1, len(top) + 1, name="rank"),
+        )
+
     def tune_shares(self, *, step: float = 0.25) -> similarity.SharesTuning:
         """Notebook 08's grid search: each set's share of the distance, by tuning MAP.
 
@@ -216,4 +310,5 @@ def collection(
         tune_songs=tune_songs,
         k=k,
         candidates=int(has_group.sum()),
+        groups=tuple(relevance),
     )

@@ -5,7 +5,8 @@ Notebooks 09 and 10 learn a distance instead of fixing it by hand (notebook 08,
 
 Pairs and triplets
     :func:`genuine_impostor_pairs`, :func:`graded_pairs` and :func:`triplets` (optionally
-    semi-hard) for training Siamese networks, reproducible by their seed. Relevance is
+    semi-hard) for training Siamese networks, reproducible by their seed;
+    :func:`triplet_kinds` says which triplets are easy, semi-hard or hard. Relevance is
     :mod:`utils.similarity`'s: a pair is genuine when the two clips share a tag, and the
     grade of a pair is the tag-set similarity of :func:`utils.similarity.relevance_matrix`.
 Pair verification
@@ -40,9 +41,16 @@ __all__ = [
     "pair_accuracy",
     "pair_threshold",
     "similarity_regression_loss",
+    "triplet_kinds",
     "triplet_loss",
     "triplets",
+    "TRIPLET_KINDS",
 ]
+
+#: The kinds of triplet (FaceNet's names), by where the negative lies: nearer to the anchor
+#: than the positive (hard), beyond it but within the margin (semi-hard), or beyond the
+#: margin (easy: its loss is zero, it teaches nothing).
+TRIPLET_KINDS = ("easy", "semi-hard", "hard")
 
 
 # --------------------------------------------------------------------------------------
@@ -168,6 +176,7 @@ def graded_pairs(
     weights=None,
     exclude=None,
     n_bins: int = 4,
+    distinct: bool = False,
 ):
     """Pairs of clips with their tag-set similarity as a target, spread over the range 0 to 1.
 
@@ -189,10 +198,16 @@ def graded_pairs(
         As for :func:`genuine_impostor_pairs`.
     n_bins : int
         Strata of the similarity: {0} and ``n_bins - 1`` equal parts of (0, 1].
+    distinct : bool
+        Never draw a pair twice (``(i, j)`` and ``(j, i)`` are one pair): every pair the
+        clips allow is listed and drawn without replacement, so a few clips give fewer
+        than ``n_pairs`` pairs (all they have), and a validation loss on them is not
+        weighted by repeats. Default: pairs drawn with replacement.
 
     Returns
     -------
     pairs : np.ndarray [shape=(n_pairs, 2), dtype=int64]
+        With ``distinct``, at most as many as the clips allow.
     similarity : np.ndarray [shape=(n_pairs,), dtype=float32]
         The pairs' tag-set similarity, equal to ``similarity.relevance_matrix(Y, graded=True,
         measure=measure, weights=weights)[i, j]``.
@@ -215,6 +230,8 @@ def graded_pairs(
     tagged = np.flatnonzero(T.any(axis=1))
     if len(tagged) < 2:
         raise ValueError(f"{len(tagged)} clips have a tag: at least 2 are needed to make pairs")
+    if distinct:
+        return _distinct_graded_pairs(T, tagged, n_pairs, rng, measure, weights, exclude, n_bins)
     quota = np.full(n_bins, n_pairs // n_bins)
     quota[: n_pairs % n_bins] += 1
     chosen = [[] for _ in range(n_bins)]
@@ -242,6 +259,32 @@ def graded_pairs(
     return pairs, sim.astype(np.float32)
 
 
+def _similarity_bin(s, n_bins):
+    return np.where(s > 0, 1 + np.minimum((s * (n_bins - 1)).astype(int), n_bins - 2), 0)
+
+
+def _distinct_graded_pairs(T, tagged, n_pairs, rng, measure, weights, exclude, n_bins):
+    """:func:`graded_pairs` without repeats: every allowed pair listed, drawn per stratum."""
+    i, j = np.triu_indices(len(tagged), k=1)
+    i, j = tagged[i], tagged[j]
+    keep = ~_pair_excluded(exclude, i, j)
+    i, j = i[keep], j[keep]
+    order = rng.permutation(len(i))
+    i, j = i[order], j[order]
+    b = _similarity_bin(_pair_similarity(T, i, j, measure, weights), n_bins)
+    want = min(n_pairs, len(i))
+    quota = np.full(n_bins, want // n_bins)
+    quota[: want % n_bins] += 1
+    take = np.concatenate([np.flatnonzero(b == k)[: quota[k]] for k in range(n_bins)])
+    if len(take) < want:  # strata the clips cannot fill: top up from the other pairs
+        rest = np.setdiff1d(np.arange(len(i)), take)
+        take = np.concatenate([take, rng.permutation(rest)[: want - len(take)]])
+    take = take[rng.permutation(len(take))]
+    pairs = np.stack([i[take], j[take]], axis=1).astype(np.int64)
+    sim = _pair_similarity(T, pairs[:, 0], pairs[:, 1], measure, weights)
+    return pairs, sim.astype(np.float32)
+
+
 def triplets(
     Y,
     *,
@@ -256,11 +299,14 @@ def triplets(
     """Triplets (anchor, positive, negative): the positive shares a tag with the anchor, the negative none.
 
     With ``semi_hard=True`` the negative is chosen with the current ``embeddings`` as in
-    FaceNet (Schroff, Kalenichenko & Philbin 2015): among ``pool`` random negatives, one
-    farther from the anchor than the positive but within ``margin`` of it, so the triplet
-    loss is positive but the triplet is not so hard that training collapses. Without such
-    a negative, the nearest negative beyond the positive is taken, and failing that the
-    farthest one.
+    FaceNet (Schroff, Kalenichenko & Philbin 2015): one farther from the anchor than the
+    positive but within ``margin`` of it, drawn at random among all such clips, so the
+    triplet loss is positive but the triplet is not so hard that training collapses.
+    Anchor-positive pairs without any semi-hard negative are replaced by other pairs that
+    have one; only when too few pairs have one (an encoder that already meets the margin
+    almost everywhere) are the rest filled with the nearest negative beyond the positive
+    (an easy triplet), or failing that the farthest one. :func:`triplet_kinds` counts what
+    was found.
 
     Parameters
     ----------
@@ -279,7 +325,7 @@ def triplets(
     margin : float
         The triplet loss's margin (Euclidean distance).
     pool : int
-        Random negative candidates per anchor.
+        Random negative candidates per anchor (random triplets; semi-hard ones look at all).
 
     Returns
     -------
@@ -299,6 +345,8 @@ def triplets(
     if E is not None and len(E) != len(T):
         raise ValueError(f"embeddings has {len(E)} rows for {len(T)} clips")
     rng = np.random.default_rng(seed)
+    if semi_hard:
+        return _semi_hard_triplets(T, E, n=n, seed=seed, exclude=exclude, margin=margin)
     pairs, _ = genuine_impostor_pairs(T, n_pairs=n, seed=seed, exclude=exclude, genuine=1.0)
     a, p = pairs[:, 0], pairs[:, 1]
     tagged = np.flatnonzero(T.any(axis=1))
@@ -312,34 +360,111 @@ def triplets(
         valid = ~(T[anchors] & T[C.ravel()]).any(axis=1)
         valid &= ~_pair_excluded(exclude, anchors, C.ravel())
         valid = valid.reshape(C.shape)
-        if not semi_hard:
-            first = valid.argmax(axis=1)
-            got = valid.any(axis=1)
-            neg[todo[got]] = C[got, first[got]]
-            continue
-        d_an = np.linalg.norm(E[a[todo]][:, None, :] - E[C], axis=-1)
-        d_ap = np.linalg.norm(E[a[todo]] - E[p[todo]], axis=-1)[:, None]
-        inf = np.where(valid, 0.0, np.inf)
-        semi = np.where((d_an > d_ap) & (d_an < d_ap + margin), d_an + inf, np.inf)
-        beyond = np.where(d_an > d_ap, d_an + inf, np.inf)
-        farthest = np.where(valid, d_an, -np.inf)
-        # random semi-hard one: random scores where semi-hard, pick the smallest
-        key = np.where(np.isfinite(semi), rng.random(semi.shape), np.inf)
-        pick = np.where(
-            np.isfinite(semi).any(axis=1),
-            key.argmin(axis=1),
-            np.where(
-                np.isfinite(beyond).any(axis=1), beyond.argmin(axis=1), farthest.argmax(axis=1)
-            ),
-        )
+        first = valid.argmax(axis=1)
         got = valid.any(axis=1)
-        neg[todo[got]] = C[got, pick[got]]
+        neg[todo[got]] = C[got, first[got]]
     if (neg < 0).any():
         raise ValueError(
             f"{int((neg < 0).sum())} anchors found no clip without a shared tag: "
             "every clip shares a tag with them; use another tag group"
         )
     return np.stack([a, p, neg], axis=1)
+
+
+def _semi_hard_triplets(T, E, *, n, seed, exclude, margin, chunk=4096):
+    """Semi-hard triplets wherever the clips offer them (see :func:`triplets`)."""
+    rng = np.random.default_rng(seed)
+    n_clips = len(T)
+    D = similarity.pairwise_distances(E)
+    negative = ~((T.astype(np.float64) @ T.T.astype(np.float64)) > 0) & T.any(axis=1)[None, :]
+    if exclude is not None:
+        ex = np.asarray(exclude)
+        negative &= ~(ex[:, None] == ex[None, :] if ex.ndim == 1 else ex.astype(bool))
+    np.fill_diagonal(negative, False)
+    # more anchor-positive pairs than needed, in batches until n have a semi-hard negative:
+    # those without one are dropped (and kept aside with an easy negative, to fill up)
+    batches = []
+    for attempt in range(10):
+        drawn, _ = genuine_impostor_pairs(
+            T, n_pairs=4 * n, seed=seed + 7919 * attempt, exclude=exclude, genuine=1.0
+        )
+        batches.append(drawn)
+        semi_so_far = _count_semi_hard(D, negative, np.concatenate(batches), margin, chunk)
+        if semi_so_far >= n:
+            break
+    pairs = np.concatenate(batches)
+    semi_neg = np.full(len(pairs), -1, dtype=np.int64)
+    easy_neg = np.full(len(pairs), -1, dtype=np.int64)
+    for start in range(0, len(pairs), chunk):
+        a, p = pairs[start : start + chunk, 0], pairs[start : start + chunk, 1]
+        d_an, d_ap = D[a], D[a, p][:, None]
+        ok = negative[a]
+        semi = ok & (d_an > d_ap) & (d_an < d_ap + margin)
+        key = np.where(semi, rng.random((len(a), n_clips)), np.inf)  # a random semi-hard one
+        semi_neg[start : start + len(a)] = np.where(semi.any(axis=1), key.argmin(axis=1), -1)
+        beyond = np.where(ok & (d_an > d_ap), d_an, np.inf)
+        farthest = np.where(ok, d_an, -np.inf)
+        easy_neg[start : start + len(a)] = np.where(
+            np.isfinite(beyond).any(axis=1),
+            beyond.argmin(axis=1),
+            np.where(ok.any(axis=1), farthest.argmax(axis=1), -1),
+        )
+    found = np.flatnonzero(semi_neg >= 0)[:n]
+    rest = np.setdiff1d(np.flatnonzero(easy_neg >= 0), found)[: n - len(found)]
+    if len(found) + len(rest) < n:
+        raise ValueError(
+            f"only {len(found) + len(rest)} of {n} anchors found a clip without a shared tag: "
+            "every clip shares a tag with them; use another tag group"
+        )
+    chosen = np.concatenate([found, rest])
+    neg = np.where(semi_neg[chosen] >= 0, semi_neg[chosen], easy_neg[chosen])
+    order = rng.permutation(n)
+    return np.stack([pairs[chosen, 0], pairs[chosen, 1], neg], axis=1)[order]
+
+
+def _count_semi_hard(D, negative, pairs, margin, chunk):
+    """How many anchor-positive pairs have at least one semi-hard negative."""
+    count = 0
+    for start in range(0, len(pairs), chunk):
+        a, p = pairs[start : start + chunk, 0], pairs[start : start + chunk, 1]
+        d_an, d_ap = D[a], D[a, p][:, None]
+        count += int((negative[a] & (d_an > d_ap) & (d_an < d_ap + margin)).any(axis=1).sum())
+    return count
+
+
+def triplet_kinds(embeddings, triplets, *, margin: float) -> np.ndarray:
+    """Each triplet's kind for the given embeddings: ``"easy"``, ``"semi-hard"`` or ``"hard"``.
+
+    With ``d(a, p)`` and ``d(a, n)`` the Euclidean distances from the anchor: hard when the
+    negative is nearer than the positive, semi-hard when it is farther but within
+    ``margin`` of it (the triplet loss is positive), easy beyond (the loss is zero).
+
+    Parameters
+    ----------
+    embeddings : array_like [shape=(n_clips, dim)]
+    triplets : array_like [shape=(n, 3)]
+        Row positions of anchor, positive, negative (:func:`triplets`).
+    margin : float
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), dtype=object]
+        One of :data:`TRIPLET_KINDS` per triplet.
+
+    Example
+    -------
+    >>> E = np.array([[0.0], [0.1], [0.2], [0.5], [0.05]])
+    >>> triplet_kinds(E, [[0, 1, 2], [0, 1, 3], [0, 1, 4]], margin=0.2).tolist()
+    ['semi-hard', 'easy', 'hard']
+    """
+    E = similarity.row_matrix(embeddings, "embeddings")
+    t = np.asarray(triplets, dtype=np.int64)
+    if t.ndim != 2 or t.shape[1] != 3:
+        raise ValueError(f"triplets must be (n, 3) positions, found shape {t.shape}")
+    d_ap = np.linalg.norm(E[t[:, 0]] - E[t[:, 1]], axis=1)
+    d_an = np.linalg.norm(E[t[:, 0]] - E[t[:, 2]], axis=1)
+    kind = np.where(d_an < d_ap, "hard", np.where(d_an < d_ap + margin, "semi-hard", "easy"))
+    return kind.astype(object)
 
 
 # --------------------------------------------------------------------------------------

@@ -15,10 +15,14 @@ Relevance
     weighted by :func:`idf_weights`. :func:`same_song_mask` marks pairs of clips cut from
     the same song, which must never count as neighbours (MagnaTagATune has several clips
     per song: they sound alike and share their tags, so they would inflate every score).
+    :func:`table_relevance` grades two clips by a table of how near their tags are
+    (prior knowledge: rock is nearer metal than classical).
 Metrics
     :func:`precision_at_k`, :func:`mean_average_precision` (with :func:`average_precision`
     per query), :func:`ndcg_at_k`, all at once with :func:`retrieval_scores`, and
     :func:`random_baseline`: the exact expected value of each for a random ranking.
+    :func:`query_interval` is a bootstrap interval of a mean over queries (resampling
+    whole songs), for a score or for the difference of two searches on the same queries.
 Tuning the shares
     :func:`share_grid` and :func:`tune_shares`: the grid search over each feature set's
     share of the distance, judged by MAP on tuning queries (notebook 08, recomputed by
@@ -76,7 +80,9 @@ __all__ = [
     "scale_feature_sets",
     "share_grid",
     "split_songs",
+    "table_relevance",
     "tune_shares",
+    "query_interval",
 ]
 
 #: The metrics :func:`pairwise_distances` computes.
@@ -434,6 +440,50 @@ def relevance_matrix(Y, Y_items=None, *, graded: bool = False, measure="dice", w
     if measure not in _GRADED:
         raise ValueError(f"measure must be one of {', '.join(_GRADED)}, found {measure!r}")
     return _GRADED[measure](Y, Y_items, weights=weights)
+
+
+def table_relevance(Y, table, Y_items=None) -> np.ndarray:
+    """Graded relevance from a table of how near two tags are: the nearest pair of their tags.
+
+    Two clips are as relevant to each other as the nearest pair of their tags says:
+    ``max over tags a of the query, b of the item, of table[a, b]``; 1 for a shared tag
+    when the table's diagonal is 1 (the 2018 tutorial graded pairs of genres this way).
+
+    Parameters
+    ----------
+    Y : array_like [shape=(n_queries, n_tags)]
+        0/1 tags of the queries.
+    table : array_like [shape=(n_tags, n_tags)]
+        How near each pair of tags is, between 0 and 1 (symmetric; 1 on the diagonal).
+    Y_items : array_like [shape=(n_items, n_tags)], optional
+        0/1 tags of the items; default ``Y``.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_queries, n_items), dtype=float64]
+        0 for a clip without tags.
+
+    Example
+    -------
+    >>> table = [[1.0, 0.6, 0.0], [0.6, 1.0, 0.1], [0.0, 0.1, 1.0]]  # rock, metal, classical
+    >>> table_relevance([[1, 0, 0], [0, 1, 0], [0, 0, 1]], table).tolist()[0]
+    [1.0, 0.6, 0.0]
+    """
+    A = tag_matrix(Y) > 0
+    B = A if Y_items is None else tag_matrix(Y_items, "Y_items") > 0
+    W = np.asarray(table, dtype=np.float64)
+    if W.shape != (A.shape[1], A.shape[1]) or B.shape[1] != A.shape[1]:
+        raise ValueError(
+            f"table must be (n_tags, n_tags) = ({A.shape[1]}, {A.shape[1]}) for Y's tags, "
+            f"found {W.shape} (and {B.shape[1]} tags in Y_items)"
+        )
+    if (W < 0).any() or (W > 1).any():
+        raise ValueError("table holds nearness between 0 and 1")
+    out = np.zeros((len(A), len(B)))
+    for a in range(A.shape[1]):  # a loop over tags: every clip with tag a at once
+        near = np.where(B, W[a][None, :], 0.0).max(axis=1)  # (n_items,)
+        out[A[:, a]] = np.maximum(out[A[:, a]], near[None, :])
+    return out
 
 
 def _songs_in_order(songs) -> np.ndarray:
@@ -803,6 +853,62 @@ def random_baseline(R, *, k: int = 10, exclude=None, leave_one_out=None) -> dict
         "map": _mean(ap, False),
         f"ndcg_at_{k}": _mean(ndcg, False),
     }
+
+
+def query_interval(
+    values, *, groups=None, n: int = 2000, level: float = 0.95, seed: int = config.SEED
+) -> tuple[float, float]:
+    """A bootstrap interval of a mean over queries: the queries (or their songs) resampled.
+
+    With a few dozen queries one MAP hides how much it could move; the percentile
+    bootstrap (Efron 1979, as :func:`utils.evaluation.bootstrap_interval` for test clips)
+    draws ``n`` sets of queries of the same size and reports the central ``level`` share
+    of their means. Clips of one song are not independent queries (they sound alike and
+    share tags), so with ``groups`` whole songs are drawn. For the difference of two
+    searches, pass the per-query differences (a paired bootstrap): the interval then
+    says whether one search beats the other on these queries beyond their luck.
+
+    Parameters
+    ----------
+    values : array_like [shape=(n_queries,)]
+        One score per query (e.g. :func:`average_precision`), or the difference of two
+        searches' scores per query; NaN (a query without relevant items) is left out.
+    groups : array_like [shape=(n_queries,)], optional
+        The song of each query: whole songs are resampled. Default: each query alone.
+    n : int
+        Bootstrap draws.
+    level : float
+        Coverage, e.g. 0.95.
+    seed : int
+        Seed of the draws' own generator.
+
+    Returns
+    -------
+    (float, float)
+        The interval's low and high ends.
+
+    Example
+    -------
+    >>> low, high = query_interval([0.2, 0.4, 0.6, 0.8], n=500)
+    >>> 0.2 <= low < 0.5 < high <= 0.8
+    True
+    """
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    g = np.arange(len(v)) if groups is None else np.asarray(groups).reshape(-1)
+    if len(g) != len(v):
+        raise ValueError(f"{len(v)} values but {len(g)} groups: expected one group per query")
+    keep = ~np.isnan(v)
+    if not keep.any():
+        raise ValueError("no query has a score (all NaN): the interval is undefined")
+    if not 0 < level < 1:
+        raise ValueError(f"level is a share between 0 and 1, found {level}")
+    _, which = np.unique(g[keep], return_inverse=True)
+    sums = np.bincount(which, weights=v[keep])
+    counts = np.bincount(which).astype(np.float64)
+    draws = np.random.default_rng(seed).integers(0, len(sums), size=(n, len(sums)))
+    means = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
+    tail = (1 - level) / 2
+    return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
 # --------------------------------------------------------------------------------------
