@@ -308,3 +308,23 @@ def test_notebooks_that_read_a_folder_declare_it():
             f"{path.name}: set metadata.musicdl.folder to {reads} (it "
             f"{'reads' if reads else 'does not read'} DATASET = 'folder:...')"
         )
+
+
+def test_upload_zip_unpacks_what_colab_hands_over(my_music, tmp_path, monkeypatch, capsys):
+    # google.colab.files.upload opens the browser's file chooser and returns {name: bytes};
+    # here a fake returns a zip made from real recordings. The chooser itself needs Colab.
+    import sys
+    import types
+
+    members = {
+        f"my_music/{p.relative_to(my_music).as_posix()}": p.read_bytes()
+        for p in my_music.rglob("*.ogg")
+    }
+    data = _zip(tmp_path / "upload.zip", members).read_bytes()
+    colab = types.ModuleType("google.colab")
+    colab.files = types.SimpleNamespace(upload=lambda: {"my_music.zip": data})
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    root = collection.upload_zip(tmp_path / "content")
+    assert root == tmp_path / "content" / "my_music"
+    assert f"my_music.zip: unpacked into {root}" in capsys.readouterr().out
+    assert len(collection.load_folder(root)) == 3
