@@ -357,3 +357,23 @@ def test_text_file_named_mp3_is_not_a_recognised_audio_format(tmp_path, capfd):
     err = capfd.readouterr().err
     assert "mpg123" not in err and "Illegal Audio-MPEG-Header" not in err
     assert "possibly a pipe" not in err
+
+
+def test_an_mp3_decoding_slightly_beyond_full_scale_is_clipped_without_a_warning(tmp_path):
+    # lossy codecs overshoot a master that peaked at full scale; a wav that does is too loud
+    import warnings
+
+    import soundfile as sf
+
+    t = np.arange(16000) / 16000
+    loud = (0.98 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)  # decodes to about 1.01
+    sf.write(tmp_path / "loud.mp3", loud, 16000, format="MP3", subtype="MPEG_LAYER_III")
+    raw, _ = sf.read(tmp_path / "loud.mp3", dtype="float32")
+    assert 1.0 < np.abs(raw).max() < audio.LOSSY_OVERSHOOT, "the codec overshoots a little"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = audio.load(tmp_path / "loud.mp3", sr=16000)
+    assert np.abs(y).max() <= 1.0
+    sf.write(tmp_path / "loud.wav", 1.05 * loud, 16000, subtype="FLOAT")
+    with pytest.warns(UserWarning, match="beyond"):
+        audio.load(tmp_path / "loud.wav", sr=16000)

@@ -37,17 +37,30 @@ def test_same_seed_gives_byte_identical_files_whatever_the_workers(tmp_path):
 
 
 def test_mtat_clips_are_reproduced_byte_for_byte(quick_demo, tmp_path):
-    # The quick demo was written by worker processes; the same clips made again here, in
-    # this process, must be identical (each clip depends only on the seed and its id).
+    # The quick demo was written by worker processes; the same songs made again here, in
+    # this process, must be identical (each song depends only on the seed and its number).
     root = quick_demo / "magnatagatune"
     plan = demo._mtat_plan(demo.SIZES["quick"]["mtat_per_folder"], config.SEED)
+    ann = pd.read_csv(root / "annotations_final.csv", sep="\t")
     for item in plan[:: len(plan) // 3][:3]:
-        row = demo._mtat_clip(item, str(tmp_path), config.SEED)
-        again = (tmp_path / "mp3" / item["mp3_path"]).read_bytes()
-        assert again == (root / "mp3" / item["mp3_path"]).read_bytes(), item["mp3_path"]
-        ann = pd.read_csv(root / "annotations_final.csv", sep="\t")
-        tagged = ann.loc[ann.clip_id == item["clip_id"], row["tags"]]
-        assert len(tagged) == 1 and tagged.to_numpy().all(), "its tags are the recipe's"
+        for row in demo._mtat_song(item, str(tmp_path), config.SEED):
+            again = (tmp_path / "mp3" / row["mp3_path"]).read_bytes()
+            assert again == (root / "mp3" / row["mp3_path"]).read_bytes(), row["mp3_path"]
+            tagged = ann.loc[ann.clip_id == row["clip_id"], row["tags"]]
+            assert len(tagged) == 1 and tagged.to_numpy().all(), "its tags are the recipe's"
+
+
+def test_mtat_songs_are_cut_into_several_clips_of_one_folder(quick_demo):
+    # as in MagnaTagATune: clips of one song, consecutive parts, all in one folder, sharing
+    # most of their tags; the song-safe splits and song-mate exclusions have work to do
+    df = datasets.load_magnatagatune(quick_demo / "magnatagatune")
+    songs = datasets.song_ids(df)
+    per_song = songs.value_counts()
+    assert per_song.max() >= 3 and (per_song > 1).mean() > 0.5
+    assert df.groupby(songs).folder.nunique().max() == 1
+    assert len(per_song) < 0.6 * len(df)
+    names = " ".join(df.mp3_path)
+    assert not any(g in names for g in ("opera", "classical", "metal", "jazz", "rock"))
 
 
 def test_generation_is_idempotent_and_redoes_an_interrupted_run(tmp_path, capsys):

@@ -415,3 +415,23 @@ def test_tensorboard_logs_the_losses_where_it_says(tmp_path):
         events = EventAccumulator(str(folder / part), size_guidance={"tensors": 0}).Reload()
         logged = [float(make_ndarray(e.tensor_proto)) for e in events.Tensors("epoch_loss")]
         np.testing.assert_allclose(logged, hist.history[key], rtol=1e-5)
+
+
+def test_xla_compiled_training_agrees_with_the_uncompiled_one():
+    # benchmarks/training_speed.py measures jit_compile=True beside Keras's CPU default
+    # (no XLA); both must train the same network to the same weights, up to rounding.
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 40, 80)).astype("float32")
+    y = (x[:, :20].mean(axis=(1, 2)) > 0).astype("float32")[:, None]
+    scores = {}
+    for jit in (False, True):
+        config.set_seed(7)
+        model = models.stacked_cnn((40, 80), filters=(4, 8), dropout=0.0)
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", jit_compile=jit
+        )
+        model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+        scores[jit] = model.predict(x[:32], verbose=0)
+    np.testing.assert_allclose(scores[True], scores[False], atol=1e-4)

@@ -49,6 +49,13 @@ __all__ = [
 ]
 
 
+#: Formats whose decoders rebuild the waveform from a compressed spectrum, and how far
+#: beyond full scale (about 1 dB) such a decoder may go on a master that peaked at it: a
+#: clip up to there is clipped without a warning.
+LOSSY_SUFFIXES = (".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma")
+LOSSY_OVERSHOOT = 1.12
+
+
 class AudioError(RuntimeError):
     """An audio file is missing, empty, corrupt or cannot be decoded."""
 
@@ -139,11 +146,17 @@ def load(path, *, sr, mono=True, offset=0.0, duration=None) -> np.ndarray:
         raise AudioError(f"{path}: decoded samples contain NaN or infinity; the file is corrupt.")
     peak = float(np.abs(y).max())
     if peak > 1.0:
-        warnings.warn(
-            f"{path}: samples peak at {peak:.3g}, beyond [-1, 1] (a float file saved without "
-            "normalising); clipped to [-1, 1]. Normalise the file to keep its loud parts.",
-            stacklevel=2,
-        )
+        # A lossy codec (mp3, ogg) rebuilds the waveform from its spectrum, so a master that
+        # peaked at full scale decodes a little beyond it: normal, and clipped in silence.
+        # Beyond that (or in a lossless file) the file itself is too loud: say so.
+        lossy = Path(path).suffix.lower() in LOSSY_SUFFIXES
+        if not lossy or peak > LOSSY_OVERSHOOT:
+            warnings.warn(
+                f"{path}: samples peak at {peak:.3g}, beyond [-1, 1] (a float file saved "
+                "without normalising); clipped to [-1, 1]. Normalise the file to keep its "
+                "loud parts.",
+                stacklevel=2,
+            )
         np.clip(y, -1.0, 1.0, out=y)
     if mono:
         y = y[0]

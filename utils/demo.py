@@ -11,15 +11,17 @@ them on first use. Every file has the real format, so the same loaders read both
   are normalised to the same loudness range, so loudness alone does not separate them.
 - ``magnatagatune/{annotations_final.csv,clip_info_final.csv,mp3/0..f/*.mp3}``: 16 kHz
   mono mp3 of 29.15 s, spread evenly over the 16 folders, with the real 188 tag columns.
-  Each clip comes from a recipe (genre, instruments with their timbre and envelope, key
+  As in MagnaTagATune, each song is cut into consecutive clips (1-4 here,
+  :data:`SONG_CLIPS`), all in one folder and named ``artist-album-track-title-start-end``.
+  Each song comes from a recipe (genre, instruments with their timbre and envelope, key
   and mode, chord progression, a repeated melody, drums at a tempo, sung vowels with
-  vibrato for vocal clips, loudness, echo), and its tags follow from the recipe through a
+  vibrato for vocal clips, loudness, echo), and each clip's tags follow from the recipe through a
   simulated annotator who misses about a third of the true tags, uses synonyms
   inconsistently (``vocal``/``vocals``, ``no vocal``/``no vocals``/``no voice``,
   ``classical``/``classic``, ``harpsichord``/``harpsicord``) and now and then adds a
   wrong tag, so models learn well but not perfectly.
 
-Everything depends only on the seed (each clip has its own seed), so the output is
+Everything depends only on the seed (each song and each clip's tags have their own), so the output is
 byte-identical between runs and independent of the number of workers.
 
 Command line::
@@ -218,7 +220,7 @@ _WORDS = (
     "lantern",
     "velvet",
     "harbor",
-    "quiet",
+    "hollow",
     "north",
     "river",
     "paper",
@@ -251,49 +253,82 @@ def _genre_sequence(count: int, rng) -> list:
     return [seq[i] for i in rng.permutation(len(seq))]
 
 
+#: How many clips a demo MTAT song is cut into (drawn with these weights): MagnaTagATune
+#: cut 5,405 songs into 25,863 clips, so clips of one song are the rule, and they sound
+#: alike; a split, a search or a test that ignores it counts a song twice.
+SONG_CLIPS = {1: 0.2, 2: 0.3, 3: 0.3, 4: 0.2}
+
+
 def _mtat_plan(per_folder: int, seed: int) -> list:
+    """The songs of the MTAT demo: each folder filled with whole songs of 1-4 clips."""
     rng = np.random.default_rng([seed, 1])
-    count = 16 * per_folder
-    genres = _genre_sequence(count, rng)
-    plan = []
-    for i in range(count):
-        folder = layouts.MTAT_FOLDERS[i % 16]
-        genre = genres[i]
-        first, second = _WORDS[rng.integers(len(_WORDS))], _WORDS[rng.integers(len(_WORDS))]
-        artist = f"{first}_{second}_{genre.replace(' ', '_')}"
-        album = f"demo_{_WORDS[rng.integers(len(_WORDS))]}_sessions"
-        track = int(rng.integers(1, 13))
-        title = f"{_WORDS[rng.integers(len(_WORDS))]}_{_WORDS[rng.integers(len(_WORDS))]}"
-        start = 29 * int(rng.integers(0, 8)) + 1
-        mp3 = f"{folder}/{artist}-{album}-{track:02d}-{title}-{start}-{start + 29}.mp3"
+    lengths = np.array(list(SONG_CLIPS))
+    weights = np.array(list(SONG_CLIPS.values()))
+    folders = []  # (folder, clips) per song, every folder holding per_folder clips
+    for folder in layouts.MTAT_FOLDERS:
+        left = per_folder
+        while left > 0:
+            k = min(int(rng.choice(lengths, p=weights / weights.sum())), left)
+            folders.append((folder, k))
+            left -= k
+    genres = _genre_sequence(len(folders), rng)
+    plan, names, clip = [], set(), 0
+    for s, ((folder, k), genre) in enumerate(zip(folders, genres)):
+        while True:  # the name of a song is unique (no genre word in it: the tags say that)
+            first, second = _WORDS[rng.integers(len(_WORDS))], _WORDS[rng.integers(len(_WORDS))]
+            artist = f"{first}_{second}"
+            album = f"demo_{_WORDS[rng.integers(len(_WORDS))]}_sessions"
+            track = int(rng.integers(1, 13))
+            title = f"{_WORDS[rng.integers(len(_WORDS))]}_{_WORDS[rng.integers(len(_WORDS))]}"
+            if (artist, album, track, title) not in names:
+                names.add((artist, album, track, title))
+                break
+        first_part = int(rng.integers(0, 8 - k + 1))  # where in the song the clips start
+        clips = []
+        for j in range(k):
+            start = 29 * (first_part + j) + 1
+            mp3 = f"{folder}/{artist}-{album}-{track:02d}-{title}-{start}-{start + 29}.mp3"
+            clips.append(dict(clip_id=2 + 3 * clip, part=j, start=start, mp3_path=mp3))
+            clip += 1
         plan.append(
             dict(
-                clip_id=2 + 3 * i,
+                song=s,
                 folder=folder,
                 genre=genre,
                 artist=artist,
                 album=album,
                 track=track,
                 title=title,
-                start=start,
-                mp3_path=mp3,
+                clips=clips,
             )
         )
     return plan
 
 
-def _mtat_clip(item: dict, out_dir: str, seed: int) -> dict:
+def _mtat_song(item: dict, out_dir: str, seed: int) -> list:
+    """Synthesise one song, cut it into its clips and tag each clip: one row per clip.
+
+    The song is one recipe (key, tempo, instruments, voice, loudness) played for all its
+    clips; an annotator tags each clip on its own, so clips of a song share most tags.
+    """
     import soundfile as sf
 
-    rng = np.random.default_rng([seed, 2, item["clip_id"]])
-    y, facts = synth.music(layouts.MTAT_SR, MTAT_SAMPLES, rng, item["genre"])
+    rng = np.random.default_rng([seed, 2, item["song"]])
+    k = len(item["clips"])
+    y, facts = synth.music(layouts.MTAT_SR, k * MTAT_SAMPLES, rng, item["genre"])
     lo, hi = synth.GENRES[item["genre"]]["gain"]
     rms_db = float(rng.uniform(lo, hi))
-    y = synth.normalise(y, rms_db, compress=rms_db > -15)
-    path = Path(out_dir) / "mp3" / item["mp3_path"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), y, layouts.MTAT_SR, format="MP3", subtype="MPEG_LAYER_III")
-    return dict(item, tags=sorted(_annotate(facts, rms_db, rng)))
+    rows = []
+    song = {key: v for key, v in item.items() if key not in ("clips", "song")}
+    for clip in item["clips"]:
+        part = y[clip["part"] * MTAT_SAMPLES : (clip["part"] + 1) * MTAT_SAMPLES]
+        part = synth.normalise(part, rms_db, compress=rms_db > -15)
+        path = Path(out_dir) / "mp3" / clip["mp3_path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(path), part, layouts.MTAT_SR, format="MP3", subtype="MPEG_LAYER_III")
+        tagger = np.random.default_rng([seed, 3, clip["clip_id"]])
+        rows.append(dict(song, **clip, tags=sorted(_annotate(facts, rms_db, tagger))))
+    return rows
 
 
 #: Shares of the hard cases in the GTZAN Music/Speech demo, as on radio and in the real
@@ -370,7 +405,7 @@ def _gtzan_clip(kind: str, index: int, out_dir: str, seed: int, genre: str | Non
     return path.name, hard
 
 
-def _run(tasks, n_jobs: int, desc: str, verbose: bool):
+def _run(tasks, n_jobs: int, desc: str, verbose: bool, unit: str = "clip"):
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
@@ -381,7 +416,7 @@ def _run(tasks, n_jobs: int, desc: str, verbose: bool):
             delayed(f)(*a) for f, a in tasks
         )
     return list(
-        tqdm(jobs, total=len(tasks), desc=desc, unit="clip", mininterval=0.5, disable=not verbose)
+        tqdm(jobs, total=len(tasks), desc=desc, unit=unit, mininterval=0.5, disable=not verbose)
     )
 
 
@@ -480,10 +515,12 @@ def _generate_one(
         }
     else:
         plan = _mtat_plan(size["mtat_per_folder"], seed)
-        tasks = [(_mtat_clip, (item, str(tmp), seed)) for item in plan]
-        rows = _run(tasks, n_jobs, f"demo {name}", verbose)
+        tasks = [(_mtat_song, (item, str(tmp), seed)) for item in plan]
+        rows = [
+            row for song in _run(tasks, n_jobs, f"demo {name}", verbose, "song") for row in song
+        ]
         _write_mtat_csvs(tmp, rows)
-        counts = {"clips": len(rows), "per_folder": size["mtat_per_folder"]}
+        counts = {"clips": len(rows), "songs": len(plan), "per_folder": size["mtat_per_folder"]}
         extra = {}
     files = layouts.count_audio_files(tmp)
     marker = dict(

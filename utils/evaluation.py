@@ -31,6 +31,7 @@ __all__ = [
     "tune_thresholds",
     "per_tag_scores",
     "predicted_labels",
+    "random_split",
     "roc_auc",
     "standardize",
 ]
@@ -264,6 +265,50 @@ def average_precision(y_true, y_score) -> float:
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
+def random_ranking_ap(positives, items):
+    """The expected average precision of a random ranking, computed exactly.
+
+    A tag's PR-AUC, or a query's average precision, is judged against what ranking the
+    items in a random order would get. That is not the share of positives: with 1
+    positive among 30 items the expected AP is 0.133 (the mean of 1/rank), not 0.033.
+    With ``r`` positives among ``m`` items it is ``(H_m + (r - 1)(m - H_m) / (m - 1)) / m``,
+    ``H_m = 1 + 1/2 + ... + 1/m`` (Bestgen 2015): a positive at rank ``p`` (any rank
+    equally likely) has each other positive above it with probability
+    ``(p - 1) / (m - 1)``. :func:`utils.similarity.random_baseline` uses it for retrieval.
+
+    Parameters
+    ----------
+    positives : int or array_like of int
+        Positives (relevant items) per task, ``r``.
+    items : int or array_like of int
+        Items ranked per task, ``m`` (broadcast against ``positives``).
+
+    Returns
+    -------
+    float or np.ndarray
+        The expected AP per task; NaN where it is undefined (no positive).
+
+    Example
+    -------
+    >>> round(float(random_ranking_ap(1, 30)), 3), round(float(random_ranking_ap(5, 30)), 3)
+    (0.133, 0.253)
+    >>> float(random_ranking_ap(4, 4))  # every item positive: any order is perfect
+    1.0
+    """
+    r, m = np.broadcast_arrays(
+        np.asarray(positives, dtype=np.float64), np.asarray(items, dtype=np.float64)
+    )
+    if np.any(r > m) or np.any(r < 0):
+        raise ValueError(f"positives must lie in 0..items, found {positives} of {items}")
+    mi = m.astype(np.int64)
+    harmonic = np.r_[0.0, np.cumsum(1.0 / np.arange(1, max(int(mi.max(initial=0)), 1) + 1))]
+    H = harmonic[mi]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rest = np.where(m > 1, (r - 1) * (m - H) / np.maximum(m - 1, 1), 0.0)
+        ap = np.where(r > 0, (H + rest) / np.maximum(m, 1), np.nan)
+    return float(ap) if ap.ndim == 0 else ap
+
+
 def per_tag_scores(Y_true, Y_score, *, tags=None):
     """ROC-AUC and PR-AUC of each tag (column) of a multi-label task, and their macro means.
 
@@ -279,9 +324,21 @@ def per_tag_scores(Y_true, Y_score, *, tags=None):
     Returns
     -------
     pandas.DataFrame
-        One row per tag with ``roc_auc``, ``pr_auc`` and ``positives``; tags without both
-        classes in ``Y_true`` get NaN and are left out of the macro means, which
-        ``.attrs["macro_roc_auc"]`` and ``.attrs["macro_pr_auc"]`` hold.
+        One row per tag with ``positives`` (positive clips), ``roc_auc``, ``pr_auc`` and
+        ``chance_pr_auc`` (:func:`random_ranking_ap`: a random ranking's expected PR-AUC).
+        A score is NaN ("n/a") where it is undefined: ROC-AUC without both classes,
+        PR-AUC and its chance without a positive. The macro means leave those tags out and
+        say how many they cover: ``.attrs`` holds ``macro_roc_auc``, ``macro_pr_auc``,
+        ``macro_chance_pr_auc`` (over the tags PR-AUC covers), ``roc_auc_tags``,
+        ``pr_auc_tags`` and ``tags``.
+
+    Example
+    -------
+    >>> df = per_tag_scores([[1, 0], [0, 0], [1, 0]], [[0.9, 0.2], [0.1, 0.3], [0.8, 0.4]])
+    >>> df.round(3).to_dict("list")
+    {'positives': [2, 0], 'roc_auc': [1.0, nan], 'pr_auc': [1.0, nan], 'chance_pr_auc': [0.806, nan]}
+    >>> df.attrs["roc_auc_tags"], df.attrs["tags"]
+    (1, 2)
     """
     import pandas as pd
 
@@ -301,11 +358,16 @@ def per_tag_scores(Y_true, Y_score, *, tags=None):
                 "positives": pos,
                 "roc_auc": roc_auc(Y_true[:, j], Y_score[:, j]) if both else np.nan,
                 "pr_auc": average_precision(Y_true[:, j], Y_score[:, j]) if pos else np.nan,
+                "chance_pr_auc": random_ranking_ap(pos, len(Y_true)),
             }
         )
     df = pd.DataFrame(rows).set_index("tag")
     df.attrs["macro_roc_auc"] = float(df.roc_auc.mean())
     df.attrs["macro_pr_auc"] = float(df.pr_auc.mean())
+    df.attrs["macro_chance_pr_auc"] = float(df.chance_pr_auc[df.pr_auc.notna()].mean())
+    df.attrs["roc_auc_tags"] = int(df.roc_auc.notna().sum())
+    df.attrs["pr_auc_tags"] = int(df.pr_auc.notna().sum())
+    df.attrs["tags"] = len(df)
     return df
 
 
@@ -499,6 +561,63 @@ def standardize(train, *others, axis=(0, 2)):
         ((np.asarray(a, dtype=np.float32) - mean) / std).astype(np.float32)
         for a in (train, *others)
     ]
+
+
+def random_split(labels, *, songs=None, test_size: float = 0.25, seed: int = 0) -> np.ndarray:
+    """One random train/test split of clips: as the 2018 tutorial made it, or song-safe.
+
+    The MLPrague 2018 tutorial split its clips at random, 75 % for training and 25 % for the
+    test (scikit-learn's ``StratifiedShuffleSplit`` for one label per clip, ``ShuffleSplit``
+    for several, ``random_state=0``). Where a song is cut into several clips, as in
+    MagnaTagATune, such a split puts clips of one song on both sides, and the test then
+    rewards recognising the song. Given ``songs``, whole songs go to one side instead
+    (``StratifiedGroupKFold`` or ``GroupShuffleSplit``), with about the same test share.
+
+    Parameters
+    ----------
+    labels : np.ndarray [shape=(n,) or (n, k)]
+        One class per clip (the split keeps the classes' shares), or 0/1 tags per clip.
+    songs : array_like [shape=(n,)], optional
+        The song of each clip (:func:`utils.datasets.song_ids`): a song-safe split.
+    test_size : float
+        Share of the clips (of the songs, for multi-label data) in the test part.
+    seed : int
+        The split's ``random_state``; 0 as in 2018.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), dtype=object]
+        ``"train"`` or ``"test"`` per clip.
+
+    Example
+    -------
+    >>> songs = np.repeat(np.arange(8), 2)  # 8 songs of 2 clips each
+    >>> labels = np.repeat([0, 1], 8)
+    >>> safe = random_split(labels, songs=songs)
+    >>> all(len(set(safe[songs == s])) == 1 for s in range(8)), int((safe == "test").sum())
+    (True, 4)
+    >>> int((random_split(labels) == "test").sum())
+    4
+    """
+    from sklearn import model_selection as ms
+
+    labels = np.asarray(labels)
+    ids = np.arange(len(labels))
+    if songs is None:
+        kind = ms.StratifiedShuffleSplit if labels.ndim == 1 else ms.ShuffleSplit
+        splitter = kind(n_splits=1, test_size=test_size, random_state=seed)
+        _, test = next(splitter.split(ids, labels if labels.ndim == 1 else None))
+    elif labels.ndim == 1:
+        folds = ms.StratifiedGroupKFold(
+            n_splits=max(2, round(1 / test_size)), shuffle=True, random_state=seed
+        )
+        _, test = next(folds.split(ids, labels, groups=np.asarray(songs)))
+    else:
+        splitter = ms.GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
+        _, test = next(splitter.split(ids, groups=np.asarray(songs)))
+    out = np.full(len(labels), "train", dtype=object)
+    out[test] = "test"
+    return out
 
 
 def clip_folds(clip_labels, *, n_splits: int = 5, seed: int = config.SEED):

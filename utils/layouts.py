@@ -262,7 +262,7 @@ TOP50_TAGS = (
 
 #: Bumped whenever the generated demo data change (:mod:`utils.demo`); a demo made by another
 #: version counts as missing and is made again.
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 #: Written last into each generated demo dataset folder: its presence means "complete".
 DEMO_MARKER = ".demo-complete.json"
 

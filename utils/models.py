@@ -32,6 +32,7 @@ __all__ = [
     "dense",
     "distribution_strategy",
     "forward_flops",
+    "gradient_norms",
     "front_end_settings",
     "layer_types",
     "load_model",
@@ -133,7 +134,8 @@ def setup_device(*, mixed_precision: bool | str = "auto", verbose: bool = True) 
     -------
     dict
         ``device`` (``"GPU"`` or ``"CPU"``), ``gpus`` (count), ``names`` (list of str),
-        ``policy`` (the Keras dtype policy name), ``cpu_count`` (int).
+        ``policy`` (the Keras dtype policy name), ``cpu_count`` (int), ``backend`` (Keras's:
+        ``"tensorflow"``, ``"jax"`` or ``"torch"``; GPUs are found through its own API).
 
     Example
     -------
@@ -142,46 +144,133 @@ def setup_device(*, mixed_precision: bool | str = "auto", verbose: bool = True) 
     """
     with quiet_native_stderr():
         import keras
-        import tensorflow as tf
 
-        gpus = tf.config.list_physical_devices("GPU")
-    # Notebooks build many small models; TensorFlow's "retracing" notes about that are noise.
-    tf.get_logger().setLevel("ERROR")
-    for gpu in gpus:
-        # already initialised: memory growth can no longer change
-        with contextlib.suppress(RuntimeError):
-            tf.config.experimental.set_memory_growth(gpu, True)
-    use_mixed = bool(gpus) and mixed_precision in (True, "auto")
+        backend = keras.backend.backend()
+        names = _accelerators(backend)
+    use_mixed = bool(names) and mixed_precision in (True, "auto")
     policy = "mixed_float16" if use_mixed else "float32"
     keras.mixed_precision.set_global_policy(policy)
-    names = []
-    for gpu in gpus:
-        try:
-            names.append(
-                tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
-            )
-        except Exception:  # details are not available on every platform
-            names.append(gpu.name)
     info = {
-        "device": "GPU" if gpus else "CPU",
-        "gpus": len(gpus),
+        "device": "GPU" if names else "CPU",
+        "gpus": len(names),
         "names": names,
         "policy": policy,
         "cpu_count": os.cpu_count() or 1,
+        "backend": backend,
     }
     if verbose:
-        if gpus:
-            print(f"GPU: {', '.join(names)} ({len(gpus)} device(s)); Keras policy {policy}")
+        if names:
+            print(
+                f"GPU: {', '.join(names)} ({len(names)} device(s)); Keras {backend} backend, "
+                f"policy {policy}"
+            )
         else:
             print(
                 f"CPU only ({info['cpu_count']} cores, {platform.processor() or platform.machine()}); "
-                f"Keras policy {policy}"
+                f"Keras {backend} backend, policy {policy}"
             )
             print(
                 "Warning: no GPU found. Everything runs on the CPU, only slower; "
                 "quick mode (MUSICDL_QUICK=1) keeps each notebook to about a minute."
             )
     return info
+
+
+def _accelerators(backend: str) -> list[str]:
+    """The GPUs the Keras backend sees, by name, asked through the backend's own API.
+
+    On TensorFlow, memory growth is turned on for each (so notebooks share a GPU) and its
+    Python logger is quieted to errors: its notes on re-traced functions, printed when a
+    notebook builds and evaluates many small models, are not for learners.
+    """
+    if backend == "jax":
+        import jax
+
+        return [str(getattr(d, "device_kind", d)) for d in jax.devices() if d.platform == "gpu"]
+    if backend == "torch":
+        import torch
+
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    gpus = tf.config.list_physical_devices("GPU")
+    names = []
+    for gpu in gpus:
+        # already initialised: memory growth can no longer change
+        with contextlib.suppress(RuntimeError):
+            tf.config.experimental.set_memory_growth(gpu, True)
+        try:
+            names.append(
+                tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name)
+            )
+        except Exception:  # details are not available on every platform
+            names.append(gpu.name)
+    return names
+
+
+def gradient_norms(model, x, y, variables, *, loss=None) -> list[float]:
+    """The norm of the gradient of the loss on one batch with respect to each variable.
+
+    Training is this gradient followed by a step downhill; its size per layer shows how
+    much each layer would learn (notebook 02's vanishing gradient). Each backend has its
+    own automatic differentiation, and this asks the one Keras runs on: TensorFlow's
+    ``tf.GradientTape`` (record the forward pass, then differentiate it) or JAX's
+    ``jax.grad`` (differentiate a pure function of the weights, here
+    ``model.stateless_call``).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The network; its weights are not changed.
+    x, y : np.ndarray
+        One batch of inputs and targets.
+    variables : list of keras.Variable
+        The weights to differentiate for, e.g. each hidden layer's ``kernel``.
+    loss : callable, optional
+        ``loss(y_true, y_pred)`` per example; default binary cross-entropy. Its sum over the
+        batch is differentiated.
+
+    Returns
+    -------
+    list of float
+        The L2 norm of each variable's gradient, in the order given.
+
+    Example
+    -------
+    >>> net = dense((3,), units=(4,))
+    >>> x, y = np.ones((2, 3), "float32"), np.ones((2, 1), "float32")
+    >>> len(gradient_norms(net, x, y, [net.layers[1].kernel]))
+    1
+    """
+    import keras
+
+    loss = keras.losses.binary_crossentropy if loss is None else loss
+    x, y = keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(y)
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        trainable = [v.value for v in model.trainable_variables]
+        others = [v.value for v in model.non_trainable_variables]
+        paths = [v.path for v in model.trainable_variables]
+        wanted = [paths.index(v.path) for v in variables]
+
+        def total(weights):
+            y_pred, _ = model.stateless_call(weights, others, x, training=True)
+            return keras.ops.sum(loss(y, y_pred))
+
+        grads = jax.grad(total)(trainable)
+        grads = [grads[i] for i in wanted]
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            total = keras.ops.sum(loss(y, model(x, training=True)))
+        grads = tape.gradient(total, variables)
+    else:
+        raise NotImplementedError(f"gradient_norms has no {backend} route (tensorflow, jax)")
+    return [float(np.linalg.norm(keras.ops.convert_to_numpy(g))) for g in grads]
 
 
 def distribution_strategy(*, devices=None):

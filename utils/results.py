@@ -51,6 +51,14 @@ def _versions() -> dict:
     return out
 
 
+def _backend() -> str | None:
+    """The Keras backend that ran the notebook (``KERAS_BACKEND``), if Keras was imported."""
+    import sys
+
+    keras = sys.modules.get("keras")
+    return keras.backend.backend() if keras is not None else None
+
+
 def lesson(held, claim: str, *, otherwise: str) -> str:
     """The sentence a notebook prints about one of its lessons: the claim, or that it failed.
 
@@ -155,6 +163,7 @@ def save_results(
         **({"searches": table} if searches is not None else {}),
         "seconds": round(float(seconds), 2),
         "versions": _versions(),
+        "backend": _backend(),
         "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     out = config.results_dir(quick=quick) / f"{notebook}.json"

@@ -524,7 +524,7 @@ def solution_cells(nb) -> list[str]:
     return code
 
 
-def inject_parameters(nb, params: config.RunParameters):
+def inject_parameters(nb, params: config.RunParameters, extra: dict | None = None):
     """Insert a cell that sets the run parameters right after the ``parameters`` cell.
 
     The cell is tagged ``injected-parameters`` and holds ``QUICK = ...`` and
@@ -537,6 +537,9 @@ def inject_parameters(nb, params: config.RunParameters):
         The notebook, changed in place.
     params : utils.config.RunParameters
         The run's parameters.
+    extra : dict, optional
+        More names to set in the same cell, e.g. ``{"PROTOCOL": "2018"}`` (as
+        ``papermill -p PROTOCOL 2018``); each value is written with ``repr``.
 
     Returns
     -------
@@ -555,6 +558,7 @@ def inject_parameters(nb, params: config.RunParameters):
     source = (
         f"# Parameters set by the runner\nQUICK = {params.quick!r}\nDATASET = {params.dataset!r}"
     )
+    source += "".join(f"\n{name} = {value!r}" for name, value in (extra or {}).items())
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
     nb.cells.insert(index + 1, cell)
     return nb
@@ -578,6 +582,7 @@ def execute(
     timeout: int = 900,
     html: bool = False,
     solutions: bool = False,
+    parameters: dict | None = None,
 ) -> NotebookRun:
     """Run one notebook top to bottom in a fresh ``python3`` kernel.
 
@@ -600,6 +605,9 @@ def execute(
     solutions : bool
         Append the exercises' hidden solutions (:func:`solution_cells`) as code cells, run
         after everything else in the notebook's namespace.
+    parameters : dict, optional
+        More run parameters for the injected cell (:func:`inject_parameters`), e.g.
+        ``{"PROTOCOL": "2018"}``.
 
     Returns
     -------
@@ -619,7 +627,7 @@ def execute(
     path = Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
     params = _absolute_folder(config.run_parameters(quick=quick, dataset=dataset))
-    inject_parameters(nb, params)
+    inject_parameters(nb, params, parameters)
     if solutions:
         nb.cells += [nbformat.v4.new_code_cell(code) for code in solution_cells(nb)]
     (config.results_dir(quick=params.quick) / f"{path.stem}.json").unlink(missing_ok=True)

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import config
+from . import config, evaluation
 
 __all__ = [
     "DISTANCE_METRICS",
@@ -789,12 +789,9 @@ def random_baseline(R, *, k: int = 10, exclude=None, leave_one_out=None) -> dict
     R = np.where(out, 0.0, R)
     m = (~out).sum(axis=1).astype(np.float64)
     r = (R > 0).sum(axis=1).astype(np.float64)
-    harmonic = np.cumsum(1.0 / np.arange(1, R.shape[1] + 1))
-    H = np.where(m > 0, harmonic[np.maximum(m.astype(int), 1) - 1], 0.0)
+    ap = evaluation.random_ranking_ap(r, m)
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(r > 0, r / m, np.nan)
-        rest = np.where(m > 1, (r - 1) * (m - H) / np.maximum(m - 1, 1), 0.0)
-        ap = np.where(r > 0, (H + rest) / m, np.nan)
         kk = min(k, R.shape[1])
         disc = np.cumsum(_discounts(kk))  # sum of the first j discounts, j = 1..kk
         n_ranked = np.minimum(kk, m).astype(int)
