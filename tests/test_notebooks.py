@@ -226,9 +226,10 @@ THRESHOLDS = {
         },
     },
     "11_pretrained_models": {
-        # 69 s alone on 2 cores (musicnn embeddings of every clip, transfer and from-scratch
-        # models on the same folds); more when the harness runs another notebook beside it.
-        "max_seconds": 130,
+        # Musicnn embeddings of every clip, transfer and from-scratch models on the same folds.
+        # Measured alone on 2 cores shared with other jobs: demo v2, cold feature cache, 47 s
+        # at load average 2 and 79 s at 7; demo v3, 60 s cold and 42 s warm at load 3.
+        "max_seconds": 90,
         "metrics": {
             # Measured in quick mode on the demo (GTZAN demo v2; 2 busy cores): 0.35-0.98 s to
             # embed one 30 s clip; transfer vs from scratch, same folds: music/speech 0.75 /
@@ -519,3 +520,84 @@ def test_notebooks_08_to_10_search_the_same_way(quick_demo):
         maps[stem] = float(line.split()[-1])
     assert maps["08_similarity_retrieval"] > 0.25, maps  # a real search, not an empty one
     assert len(set(maps.values())) == 1, f"notebook 08's tuned search differs: {maps}"
+
+
+#: A collection of real recordings from ../shared/data, a folder per class, for the notebooks
+#: that take one (DATASET = "folder:..."): librosa's eight music examples and the five
+#: real clips (wav, flac, mp3; 22.05 to 48 kHz, mono and stereo, 2 to 133 s), and
+#: librosa's three readers.
+REAL_FOLDER = {
+    "music": [
+        *(
+            f"librosa/audio/{name}.ogg"
+            for name in (
+                "Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra)",
+                "Kevin_MacLeod_-_P_I_Tchaikovsky_Dance_of_the_Sugar_Plum_Fairy",
+                "Kevin_MacLeod_-_Vibe_Ace",
+                "admiralbob77_-_Choice_-_Drum-bass",
+                "Karissa_Hobbs_-_Lets_Go_Fishin",
+                "147793__setuniman__sweet-waltz-0i-22mi",
+                "442789__lena-orsa__happy-music-pistachio-ice-cream-ragtime",
+                "sorohanro_-_solo-trumpet-06",
+            )
+        ),
+        "real_clips/cuidado_falla_cancion_44k.flac",
+        "real_clips/dali_48k_stereo.mp3",
+        "real_clips/gtzan_genre_country.00000.wav",
+        "real_clips/irmas_cla_0189_2_44k_stereo.wav",
+        "real_clips/mtg_jamendo_948_44k_stereo.mp3",
+    ],
+    "speech": [
+        f"librosa/audio/{name}.ogg"
+        for name in ("198-209-0000", "3436-172162-0000", "5703-47212-0000")
+    ],
+}
+
+
+@pytest.fixture()
+def real_folder(shared_data, tmp_path) -> Path:
+    """my_music/{music,speech}/ of links to the real recordings of REAL_FOLDER."""
+    root = tmp_path / "my_music"
+    for label, names in REAL_FOLDER.items():
+        (root / label).mkdir(parents=True)
+        for name in names:
+            source = shared_data / name
+            if not source.is_file():
+                pytest.skip(f"{source} not found: the real recordings are not all there")
+            (root / label / source.name).symlink_to(source)
+    return root
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("stem", ["03_cnn_music_speech", "11_pretrained_models"])
+def test_a_folder_of_real_recordings_runs_through_the_notebook(stem, real_folder, tmp_path):
+    import nbformat
+
+    path = config.repo_root() / "notebooks" / f"{stem}.ipynb"
+    assert runner.accepts_folder(path)
+    demo.prepare(runner.declared_datasets(path), config.run_parameters(quick=True), verbose=False)
+    run = runner.execute(
+        path, quick=True, dataset=f"folder:{real_folder}", out_dir=tmp_path / "build", timeout=240
+    )
+    if not run.ok:
+        pytest.fail(f"{path.name} failed on {real_folder} at {run.error}", pytrace=False)
+    text = _printed_text(nbformat.read(run.output, as_version=4))
+    results = json.loads((config.results_dir(quick=True) / f"{stem}.json").read_text())
+    clips = sum(len(names) for names in REAL_FOLDER.values())
+    if stem.startswith("03"):
+        assert (
+            f"{clips} clips from folder data ({real_folder}): {{'music': 13, 'speech': 3}}" in text
+        )
+        assert "scored as P(music): music is 1, speech is 0" in text
+        # Brahms and libri2 are in the folder: the notebook must not call them new to it
+        assert text.count("one of the clips it was trained on") == 2
+        assert "real recordings new to the network" not in text
+        assert "Music vs speech is a task" not in text
+        assert (results["dataset"], results["source"]) == ("my_music", "folder")
+        assert 0.0 <= results["metrics"]["clip_accuracy"] <= 1.0
+    else:
+        assert f"{real_folder}: {clips} clips" in text
+        assert results["metrics"]["folder_classes"] == 2
+        # music vs speech on real recordings, from the pretrained embeddings: 0.9+ expected
+        assert results["metrics"]["transfer_folder_accuracy"] >= 0.75
+        assert "scratch_folder_accuracy" in results["metrics"]

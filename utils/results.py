@@ -3,11 +3,11 @@
 Each notebook writes its numbers with :func:`save_results` to ``results/<notebook>.json``
 (full mode) or ``results/quick/<notebook>.json`` (quick mode), so the two never overwrite
 each other; ``$MUSICDL_RESULTS`` moves the folder (the tests point it at a temporary one).
-A file holds the dataset and its source (real or demo), the mode, ``metrics`` (numbers),
-``lessons`` (the notebook's claims as checks: name -> true/false), optionally ``searches``
-(a table: one row of metrics per method, which notebook 10 reads from notebook 09), the
-wall time and the package versions. The tests check these files; ``python -m utils.runner`` and
-:mod:`utils.publish` print them.
+A file holds the dataset and its source (real, demo, or a folder of your own), the mode,
+``metrics`` (numbers), ``lessons`` (the notebook's claims as checks: name -> true/false),
+optionally ``searches`` (a table: one row of metrics per method, which notebook 10 reads
+from notebook 09), the wall time and the package versions. The tests check these files;
+``python -m utils.runner`` and :mod:`utils.publish` print them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ import numpy as np
 
 from . import config, files
 
-__all__ = ["TRACKED_PACKAGES", "save_results", "load_results", "lesson"]
+__all__ = ["SOURCES", "TRACKED_PACKAGES", "save_results", "load_results", "lesson"]
+
+#: Where a results file's numbers come from: the real dataset, the offline demo, a folder
+#: of your own (``DATASET = "folder:..."``), or no dataset at all.
+SOURCES = ("real", "demo", "folder", "none")
 
 #: Packages whose versions go into every results file.
 TRACKED_PACKAGES = (
@@ -120,8 +124,9 @@ def save_results(
         The notebook's file stem, e.g. ``"00_setup_check"``.
     dataset : str
         Which dataset the numbers are on (e.g. ``"gtzan_music_speech"``, or ``"none"``).
-    source : {"real", "demo", "none"}
-        Whether that dataset was the real one or the offline demo.
+    source : {"real", "demo", "folder", "none"}
+        Whether that dataset was the real one, the offline demo, or a collection of your
+        own (``DATASET = "folder:..."``, :mod:`utils.collection`).
     quick : bool
         Whether the run was in quick mode.
     metrics : dict
@@ -143,8 +148,8 @@ def save_results(
         The file written: ``<results>/<notebook>.json``, or ``<results>/quick/<notebook>.json``
         for a quick run (:func:`utils.config.results_dir`).
     """
-    if source not in ("real", "demo", "none"):
-        raise ValueError(f"source must be 'real', 'demo' or 'none', found {source!r}")
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, found {source!r}")
     flat = _numbers(metrics, "metric")
     table = {str(name): _numbers(row, f"{name!r}:") for name, row in (searches or {}).items()}
     checks = {}

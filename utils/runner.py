@@ -8,11 +8,15 @@ Usage::
 
     python -m utils.runner                  # every notebook, full mode, into build/
     python -m utils.runner --quick 00 01    # some notebooks, quick mode, into build/quick/
+    python -m utils.runner --quick --dataset folder:~/my_music 03 11   # your own collection
     python -m utils.runner --sync-setup     # notebooks' setup cells, badges, slide types
 
 Each notebook declares the datasets it reads in its metadata
 (``{"musicdl": {"datasets": ["gtzan_music_speech"]}}``); the runner prepares those, and
 only those, before it starts (generating the demo copy when no real data is present).
+A notebook that reads a collection of your own (``--dataset folder:PATH``, a folder per
+class) says so with ``"folder": true`` there (:func:`accepts_folder`); the runner checks
+the folder before it starts, and the other notebooks use the project's data as with ``auto``.
 Quick and full runs keep their executed notebooks (``build/quick/`` vs ``build/``) and
 their results files (:func:`utils.config.results_dir`) apart.
 """
@@ -25,16 +29,17 @@ import re
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import GITHUB_REPO, config, datasets, demo, files, layouts, results
+from . import GITHUB_REPO, collection, config, datasets, demo, files, layouts, results
 
 __all__ = [
     "COLAB_BADGE",
     "COLAB_URL",
     "NotebookRun",
     "SETUP_CELLS",
+    "accepts_folder",
     "build_dir",
     "colab_url",
     "declared_datasets",
@@ -262,6 +267,42 @@ def declared_datasets(path) -> list[str]:
             f"known: {', '.join(layouts.DATASETS)}"
         )
     return names
+
+
+def accepts_folder(path) -> bool:
+    """Whether a notebook reads a collection of your own (its ``metadata.musicdl.folder``).
+
+    Such a notebook uses ``DATASET = "folder:/path/to/my_music"`` for its data (through
+    :func:`utils.collection.clip_table` or :func:`utils.collection.folder_of`); any other
+    notebook, given a folder choice, uses the project's datasets as with ``"auto"``.
+
+    Example
+    -------
+    >>> accepts_folder(config.repo_root() / "notebooks" / "11_pretrained_models.ipynb")
+    True
+    """
+    import nbformat
+
+    nb = nbformat.read(Path(path), as_version=4)
+    return bool(nb.metadata.get("musicdl", {}).get("folder", False))
+
+
+def _dataset_option(value: str) -> str:
+    """``--dataset``: a mode of :data:`utils.config.DATASET_MODES` or ``folder:PATH``."""
+    try:
+        return config.run_parameters(dataset=value).dataset
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _absolute_folder(params: config.RunParameters) -> config.RunParameters:
+    """``params`` with a folder choice made absolute from the current folder: the kernels
+    start in ``notebooks/``, where a relative path would name another folder.
+    """
+    folder = collection.folder_of(params.dataset)
+    if folder is None:
+        return params
+    return replace(params, dataset=f"{config.FOLDER_PREFIX}{folder}")
 
 
 def setup_cells(datasets=(), *, repo: str | None = None) -> list[tuple[str, str]]:
@@ -551,8 +592,10 @@ def execute(
         The notebook.
     quick : bool
         Quick mode, injected after the notebook's parameters cell (:func:`inject_parameters`).
-    dataset : {"auto", "real", "demo"}, optional
+    dataset : {"auto", "real", "demo"} or str, optional
         Which copy of each dataset; default ``$MUSICDL_DATASET`` (else ``"auto"``).
+        ``"folder:PATH"`` hands the notebook a collection of your own (a relative path is
+        taken from the current folder, not from ``notebooks/``).
     out_dir : str or pathlib.Path, optional
         Where to write the executed notebook (and its HTML when ``html=True``).
     timeout : int
@@ -583,7 +626,7 @@ def execute(
 
     path = Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
-    params = config.run_parameters(quick=quick, dataset=dataset)
+    params = _absolute_folder(config.run_parameters(quick=quick, dataset=dataset))
     inject_parameters(nb, params, parameters)
     if solutions:
         nb.cells += [nbformat.v4.new_code_cell(code) for code in solution_cells(nb)]
@@ -666,6 +709,37 @@ def results_table(runs=None, *, quick: bool = False) -> str:
     return "\n".join(rows)
 
 
+def _check_folder(parser, params, selected) -> bool:
+    """With a folder choice: read the folder before any notebook starts, and say which of
+    the selected notebooks read it. False (after the message) when none does.
+    """
+    folder = collection.folder_of(params.dataset)
+    if folder is None:
+        return True
+    try:
+        mine = collection.load_folder(folder)
+    except (FileNotFoundError, ValueError) as err:
+        parser.error(str(err))
+    takers = [p.name for p in selected if accepts_folder(p)]
+    counts = ", ".join(
+        f"{label} {n}" for label, n in mine.label.value_counts().sort_index().items()
+    )
+    print(f"Your collection {folder}: {len(mine)} clips ({counts})")
+    if not takers:
+        accepting = [p.name[:2] for p in notebooks() if accepts_folder(p)]
+        print(
+            f"None of the selected notebooks reads a folder of your own; those that do: "
+            f"{', '.join(accepting)}. Nothing was run.",
+            file=sys.stderr,
+        )
+        return False
+    others = [p.name for p in selected if not accepts_folder(p)]
+    print(f"  read by {', '.join(takers)}")
+    if others:
+        print(f"  not by {', '.join(others)}: they use the project's datasets, as with auto")
+    return True
+
+
 def main(argv=None) -> int:
     """Command line: run the selected notebooks and print the results table; 1 when one failed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -678,9 +752,11 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--dataset",
-        choices=config.DATASET_MODES,
+        type=_dataset_option,
         default=None,
-        help="which copy of each dataset (default $MUSICDL_DATASET, else auto)",
+        metavar="{auto,real,demo,folder:PATH}",
+        help="which copy of each dataset (default $MUSICDL_DATASET, else auto); folder:PATH "
+        "hands the notebooks that accept one (03, 11) your own collection, a folder per class",
     )
     parser.add_argument(
         "--out", default=None, help="output folder (default build/, or build/quick/ with --quick)"
@@ -706,8 +782,11 @@ def main(argv=None) -> int:
     except ValueError as err:
         parser.error(str(err))
     out = Path(args.out) if args.out else build_dir(quick=params.quick)
+    params = _absolute_folder(params)
 
     selected = notebooks(args.notebooks)
+    if not _check_folder(parser, params, selected):
+        return 2
     needed = sorted({name for path in selected for name in declared_datasets(path)})
     if needed:
         print("Data (real where downloaded, else the offline demo, made on first use):")
