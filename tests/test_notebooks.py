@@ -569,7 +569,9 @@ def real_folder(shared_data, tmp_path) -> Path:
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("stem", ["03_cnn_music_speech", "11_pretrained_models"])
+@pytest.mark.parametrize(
+    "stem", ["03_cnn_music_speech", "05_genre_recognition", "11_pretrained_models"]
+)
 def test_a_folder_of_real_recordings_runs_through_the_notebook(stem, real_folder, tmp_path):
     import nbformat
 
@@ -595,6 +597,14 @@ def test_a_folder_of_real_recordings_runs_through_the_notebook(stem, real_folder
         assert "Music vs speech is a task" not in text
         assert (results["dataset"], results["source"]) == ("my_music", "folder")
         assert 0.0 <= results["metrics"]["clip_accuracy"] <= 1.0
+    elif stem.startswith("05"):
+        # the subfolders are the classes; a random stratified split; MTAT's cells only say so
+        assert f"{clips} clips of your own in {real_folder}" in text
+        assert "your folder's genres are its subfolders: music, speech" in text
+        assert (results["dataset"], results["source"]) == ("my_music", "folder")
+        assert results["metrics"]["genres"] == 2
+        assert results["metrics"]["clips"] == clips
+        assert 0.0 <= results["metrics"]["accuracy"] <= 1.0
     else:
         assert f"{real_folder}: {clips} clips" in text
         assert results["metrics"]["folder_classes"] == 2
