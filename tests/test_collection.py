@@ -285,7 +285,7 @@ def test_the_runner_takes_a_folder_and_says_which_notebooks_read_it(
     ran.clear()
     with pytest.warns(UserWarning):
         assert runner.main(["--quick", "--dataset", f"folder:{my_music}", "01"]) == 2
-    assert "those that do: 03, 11. Nothing was run." in capsys.readouterr().err
+    assert "those that do: 03, 05, 11. Nothing was run." in capsys.readouterr().err
     assert ran == []
     for bad, said in (
         (f"folder:{tmp_path}/nowhere", "no collection folder"),
