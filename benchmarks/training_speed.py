@@ -10,8 +10,11 @@ with a large ``matmul`` in the same framework on all cores.
 
 Modes, one row each per model:
 
-- ``tensorflow``: Keras's default on a CPU (no XLA: ``jit_compile="auto"`` turns it off
-  where there is no GPU);
+- ``tensorflow``: the notebooks' configuration on a CPU (no XLA: Keras's
+  ``jit_compile="auto"`` turns it off where there is no GPU; batch normalisation by
+  ``utils.layers.BatchNormalization``, one fused kernel);
+- ``tensorflow-keras-bn``: the same with Keras 3's own ``BatchNormalization`` (separate
+  mean, variance and normalisation ops): the configuration before the fused layer;
 - ``tensorflow+xla``: the same with ``jit_compile=True``;
 - ``jax``: the JAX backend (``KERAS_BACKEND=jax``, always compiled with XLA), run in a
   subprocess since a process has one backend; skipped with the reason when JAX is missing.
@@ -65,11 +68,16 @@ MODELS = {
         batch=64,
     ),
 }
-MODES = ("tensorflow", "tensorflow+xla", "jax")
+#: The models with batch normalisation (the others are the same in both TensorFlow modes).
+FUSED_BN_MODELS = ("03 stacked CNN", "03 parallel CNN", "04 CompactCNN", "07 tagging CNN /8")
+MODES = ("tensorflow", "tensorflow-keras-bn", "tensorflow+xla", "jax")
 
 
-def build(name: str):
-    from utils import models
+def build(name: str, *, keras_bn: bool = False):
+    """The notebook's network; ``keras_bn``: with Keras' own batch normalisation layers."""
+    import keras
+
+    from utils import layers, models
 
     spec = MODELS[name]
     builder = getattr(models, spec["build"])
@@ -77,6 +85,15 @@ def build(name: str):
         model = builder(**spec["kw"])
     else:
         model = builder(spec["shape"], **spec["kw"])
+    if keras_bn:
+
+        def clone(layer):
+            if isinstance(layer, layers.BatchNormalization):
+                return keras.layers.BatchNormalization.from_config(layer.get_config())
+            return layer.__class__.from_config(layer.get_config())
+
+        model = keras.models.clone_model(model, clone_function=clone)
+        assert not any(isinstance(layer, layers.BatchNormalization) for layer in model.layers)
     return model
 
 
@@ -99,7 +116,7 @@ def matmul_limit(seconds: float, n: int = 2048) -> float:
     return best
 
 
-def throughput(name: str, *, jit: bool, seconds: float) -> dict:
+def throughput(name: str, *, jit: bool, seconds: float, keras_bn: bool = False) -> dict:
     """Examples per second of ``model.fit`` on random data, after a compiled warm-up epoch."""
     import keras
 
@@ -107,7 +124,7 @@ def throughput(name: str, *, jit: bool, seconds: float) -> dict:
 
     config.set_seed(0)
     spec = MODELS[name]
-    model = build(name)
+    model = build(name, keras_bn=keras_bn)
     flops = models.forward_flops(model)
     shape = tuple(model.input_shape[1:])
     outputs = model.output_shape[-1]
@@ -133,7 +150,10 @@ def run_here(mode: str, names, seconds: float) -> dict:
     for name in names:
         try:
             rows[name] = throughput(
-                name, jit=mode.endswith("xla") or mode == "jax", seconds=seconds
+                name,
+                jit=mode.endswith("xla") or mode == "jax",
+                seconds=seconds,
+                keras_bn=mode.endswith("keras-bn"),
             )
         except Exception as err:  # a model this backend cannot compile: say so, go on
             rows[name] = {"error": f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"}
@@ -213,6 +233,10 @@ def main(argv=None) -> int:
                 gains.append(f"{mode} {row['examples_per_s'] / base['examples_per_s']:.2f}x")
         if gains:
             print(f"{name}: speed vs tensorflow: {', '.join(gains)}")
+        before = results.get("tensorflow-keras-bn", {}).get("rows", {}).get(name, {})
+        if "examples_per_s" in before and name in FUSED_BN_MODELS:
+            gain = base["examples_per_s"] / before["examples_per_s"]
+            print(f"{name}: fused batch normalisation {gain:.2f}x Keras' own")
     return 0
 
 

@@ -435,3 +435,50 @@ def test_xla_compiled_training_agrees_with_the_uncompiled_one():
         model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
         scores[jit] = model.predict(x[:32], verbose=0)
     np.testing.assert_allclose(scores[True], scores[False], atol=1e-4)
+
+
+def test_fused_batch_normalization_is_keras_batch_normalization():
+    # utils.layers.BatchNormalization runs one fused kernel on TensorFlow; outputs, gradients,
+    # moving statistics and inference must be Keras' own layer's, up to float32 rounding.
+    import keras
+    import tensorflow as tf
+
+    from utils import layers
+
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(2.0, 3.0, (8, 6, 5, 3)).astype("float32"))
+    w = tf.constant(rng.normal(size=(8, 6, 5, 3)).astype("float32"))
+    got = {}
+    for cls in (layers.BatchNormalization, keras.layers.BatchNormalization):
+        bn = cls(momentum=0.9)
+        bn.build(x.shape)
+        bn.gamma.assign([1.5, 0.5, 2.0])
+        bn.beta.assign([0.1, -0.2, 0.3])
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = bn(x, training=True)
+            loss = tf.reduce_sum(y * w)
+        grads = tape.gradient(loss, [x, bn.gamma, bn.beta])
+        got[cls] = [y, *grads, bn.moving_mean, bn.moving_variance, bn(x, training=False)]
+    ours, theirs = got.values()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=5e-5, rtol=1e-5)
+    # a 2-D input (a dense layer's) takes Keras' own path
+    flat = layers.BatchNormalization()(rng.normal(size=(4, 3)).astype("float32"), training=True)
+    assert flat.shape == (4, 3)
+
+
+def test_builders_use_the_fused_batch_normalization_and_it_loads_again(tmp_path):
+    import keras
+
+    from utils import layers
+
+    model = models.compact_cnn((24, 16), filters=(4, 4, 4, 4))
+    bns = [layer for layer in model.layers if "BatchNormalization" in type(layer).__name__]
+    assert bns and all(isinstance(layer, layers.BatchNormalization) for layer in bns)
+    assert "BatchNormalization" in models.layer_types(model)  # same_network against Keras code
+    path = tmp_path / "m.keras"
+    model.save(path)
+    again = keras.saving.load_model(path)
+    x = np.random.default_rng(0).normal(size=(2, 24, 16)).astype("float32")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)

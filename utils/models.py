@@ -491,9 +491,11 @@ def _image_input(input_shape, keras):
 def _conv_block(
     x, keras, *, filters, kernel_size, pool_size, activation, batch_norm, name, bn_momentum=0.9
 ):
+    from . import layers  # the same batch normalisation as Keras', fused on TensorFlow
+
     x = keras.layers.Conv2D(filters, kernel_size, use_bias=not batch_norm, name=f"{name}_conv")(x)
     if batch_norm:
-        x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_bn")(x)
+        x = layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_bn")(x)
     x = keras.layers.Activation(activation, name=f"{name}_{activation}")(x)
     if pool_size is not None and tuple(pool_size) != (1, 1):
         x = keras.layers.MaxPooling2D(pool_size, name=f"{name}_pool")(x)
@@ -843,10 +845,12 @@ def compact_cnn(
     with quiet_native_stderr():
         import keras
 
+    from . import layers  # the same batch normalisation as Keras', fused on TensorFlow
+
     inputs, x = _image_input(input_shape, keras)
     for i, (n, f_pool) in enumerate(zip(filters, _frequency_pools(input_shape[0], n_blocks)), 1):
         x = keras.layers.Conv2D(n, (3, 3), padding="same", use_bias=False, name=f"conv{i}_conv")(x)
-        x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"conv{i}_bn")(x)
+        x = layers.BatchNormalization(momentum=bn_momentum, name=f"conv{i}_bn")(x)
         x = keras.layers.Activation("elu", name=f"conv{i}_elu")(x)
         x = keras.layers.MaxPooling2D((f_pool, time_pool), padding="same", name=f"conv{i}_pool")(x)
     x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
@@ -1031,7 +1035,7 @@ def tagging_cnn(
     )(x)
     for i, n in enumerate(filters, start=1):
         x = keras.layers.Conv2D(n, (3, 3), padding="same", use_bias=False, name=f"conv{i}_conv")(x)
-        x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"conv{i}_bn")(x)
+        x = layers.BatchNormalization(momentum=bn_momentum, name=f"conv{i}_bn")(x)
         x = keras.layers.Activation("relu", name=f"conv{i}_relu")(x)
         x = keras.layers.MaxPooling2D((2, 2), padding="same", name=f"conv{i}_pool")(x)
     x = keras.layers.GlobalMaxPooling2D(name="global_pool")(x)
