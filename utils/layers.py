@@ -146,7 +146,7 @@ class BatchNormalization(keras.layers.BatchNormalization):
     4-D channels-last input, runs ``tf.compat.v1.nn.fused_batch_norm`` instead of Keras 3's
     separate mean, variance and normalisation ops. Batch normalisation reads and writes the
     largest activations of a CNN several times over and is bound by memory, not arithmetic:
-    on a 2-core CPU the fused kernel trains CompactCNN about 1.2x faster
+    on a 2-core CPU the fused kernel trains CompactCNN about twice as fast
     (``benchmarks/training_speed.py``). On other backends, other ranks, with a mask, renorm
     or synchronised statistics it is Keras' own call. The moving variance is updated with
     the batch's biased variance, as Keras does.
