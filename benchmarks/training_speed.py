@@ -70,8 +70,6 @@ MODELS = {
         batch=64,
     ),
 }
-#: The models with batch normalisation (the others are the same in both TensorFlow modes).
-FUSED_BN_MODELS = ("03 stacked CNN", "03 parallel CNN", "04 CompactCNN", "07 tagging CNN /8")
 #: Rounds per measurement: the modes of a backend take turns this many times per model.
 ROUNDS = 2
 MODES = ("tensorflow", "tensorflow-keras-bn", "tensorflow+xla", "jax")
@@ -139,12 +137,14 @@ def prepare(name: str, mode: str) -> dict:
     jit = mode.endswith("xla") or mode == "jax"
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, jit_compile=jit)
     model.fit(x, y, batch_size=spec["batch"], epochs=1, verbose=0)  # compile, warm up
+    bn = sum("BatchNormalization" in type(layer).__name__ for layer in model.layers)
     return {
         "model": model,
         "x": x,
         "y": y,
         "batch": spec["batch"],
         "flops": models.forward_flops(model),
+        "batch_norm_layers": bn,
     }
 
 
@@ -187,6 +187,7 @@ def run_here(modes, names, seconds: float, rounds: int = ROUNDS) -> dict:
                 "examples_per_s": rate,
                 "flop_per_s": 3 * flops * rate,
                 "forward_flops": flops,
+                "batch_norm_layers": prepared[mode]["batch_norm_layers"],
             }
     limit = max(limit, matmul_limit(seconds / 2))
     return {mode: {"limit": limit, "rows": rows[mode]} for mode in modes}
@@ -265,7 +266,7 @@ def main(argv=None) -> int:
         if gains:
             print(f"{name}: speed vs tensorflow: {', '.join(gains)}")
         before = results.get("tensorflow-keras-bn", {}).get("rows", {}).get(name, {})
-        if "examples_per_s" in before and name in FUSED_BN_MODELS:
+        if "examples_per_s" in before and before["batch_norm_layers"]:
             gain = base["examples_per_s"] / before["examples_per_s"]
             print(f"{name}: fused batch normalisation {gain:.2f}x Keras' own")
     return 0

@@ -10,11 +10,11 @@ from utils import config
 
 def test_training_speed_prints_every_tensorflow_mode_and_the_fused_bn_ratio():
     script = config.repo_root() / "benchmarks" / "training_speed.py"
-    command = [sys.executable, str(script), "--seconds", "0.4", "--models", "03 parallel CNN"]
+    command = [sys.executable, str(script), "--seconds", "0.4", "--models", "03 stacked CNN"]
     command += ["--modes", "tensorflow", "tensorflow-keras-bn"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    rows = [line for line in done.stdout.splitlines() if line.startswith("| 03 parallel CNN |")]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| 03 stacked CNN |")]
     assert [row.split("|")[2].strip() for row in rows] == ["tensorflow", "tensorflow-keras-bn"]
     assert all("%" in row for row in rows), rows  # a share of the matmul limit, no error
     assert "fused batch normalisation" in done.stdout and "Keras' own" in done.stdout
