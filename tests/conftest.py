@@ -34,6 +34,45 @@ def private_results(tmp_path_factory) -> Path:
         os.environ["MUSICDL_RESULTS"] = saved
 
 
+#: Seconds this project's reference machine (2 cores, Python 3.11) takes for
+#: :func:`_reference_work`, the best of five: measured 0.078-0.094 s over a day.
+REFERENCE_WORK_SECONDS = 0.085
+
+#: The most a slow machine may stretch a time limit (:func:`slowdown`).
+MAX_SLOWDOWN = 2.5
+
+
+def _reference_work() -> float:
+    """Seconds for a fixed single-threaded job (sorting and a Python loop), like the mix of
+    NumPy and interpreter work a quick notebook does between its TensorFlow steps."""
+    import time
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    for _ in range(3):
+        np.sort(rng.random(1_000_000))
+    total = 0
+    for i in range(300_000):
+        total += i % 7
+    return time.perf_counter() - start
+
+
+@pytest.fixture(scope="session")
+def slowdown() -> float:
+    """How much slower this machine is than the reference one, between 1 and MAX_SLOWDOWN.
+
+    The notebooks' quick-mode limits are seconds on the reference machine; a shared CI
+    runner can be several times slower for a whole run (the same suite took 17 and 41 min
+    on two CI runs a day apart). Measured once per test process, before its notebooks run,
+    as the best of five runs of :func:`_reference_work`; never below 1, so a fast machine
+    keeps the reference limits.
+    """
+    best = min(_reference_work() for _ in range(5))
+    return min(MAX_SLOWDOWN, max(1.0, best / REFERENCE_WORK_SECONDS))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``; the test is skipped when it is not there."""

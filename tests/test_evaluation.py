@@ -72,3 +72,18 @@ def test_fast_macro_scores_agree_with_per_tag_scores():
     assert evaluation.macro_pr_auc(Y, S) == pytest.approx(df.attrs["macro_pr_auc"])
     assert np.isnan(evaluation.macro_roc_auc(Y[:, :2], S[:, :2]))
     assert np.isnan(evaluation.macro_pr_auc(Y[:, :1], S[:, :1]))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_fast_macro_scores_agree_with_scikit_learn_on_tied_scores(seed):
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    rng = np.random.default_rng(seed)
+    n, k = rng.integers(2, 40), rng.integers(1, 8)
+    Y = (rng.random((n, k)) < rng.uniform(0.05, 0.6)).astype(int)
+    S = np.round(rng.random((n, k)), int(rng.integers(1, 3)))  # many ties
+    roc = [roc_auc_score(Y[:, j], S[:, j]) for j in range(k) if 0 < Y[:, j].sum() < n]
+    pr = [average_precision_score(Y[:, j], S[:, j]) for j in range(k) if Y[:, j].sum() > 0]
+    fast_roc, fast_pr = evaluation.macro_roc_auc(Y, S), evaluation.macro_pr_auc(Y, S)
+    assert np.isnan(fast_roc) if not roc else fast_roc == pytest.approx(np.mean(roc))
+    assert np.isnan(fast_pr) if not pr else fast_pr == pytest.approx(np.mean(pr))
