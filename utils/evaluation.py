@@ -257,14 +257,27 @@ def average_precision(y_true, y_score) -> float:
     y_score = np.asarray(y_score, dtype=float).ravel()
     if y_true.sum() == 0:
         raise ValueError("average precision needs at least one positive in y_true")
-    order = np.argsort(-y_score, kind="mergesort")
-    scores, hits = y_score[order], y_true[order]
-    # one point per distinct score (ties share a threshold), as scikit-learn computes it
-    last = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
-    tp = np.cumsum(hits)[last]
-    precision = tp / (last + 1)
-    recall = tp / hits.sum()
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+    return float(_average_precisions(y_true[:, None], y_score[:, None])[0])
+
+
+def _average_precisions(Y, S) -> np.ndarray:
+    """:func:`average_precision` of every column of ``Y`` (n, k) against ``S``, at once.
+
+    One point per distinct score (tied items share the precision at their group's last
+    row), as scikit-learn computes it; NaN for a column without a positive.
+    """
+    order = np.argsort(-S, axis=0, kind="stable")
+    scores = np.take_along_axis(S, order, axis=0)
+    hits = np.take_along_axis(Y.astype(float), order, axis=0)
+    rows = np.arange(len(S))[:, None]
+    last = np.ones(scores.shape, dtype=bool)  # the last row of each group of tied scores
+    last[:-1] = scores[1:] != scores[:-1]
+    group_end = np.where(last, rows, len(S))  # then each row's group's last row:
+    group_end = np.minimum.accumulate(group_end[::-1], axis=0)[::-1]
+    precision = np.take_along_axis(np.cumsum(hits, axis=0), group_end, axis=0) / (group_end + 1)
+    positives = hits.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(positives > 0, (hits * precision).sum(axis=0) / positives, np.nan)
 
 
 def random_ranking_ap(positives, items):
@@ -395,30 +408,18 @@ def macro_roc_auc(Y_true, Y_score) -> float:
     >>> macro_roc_auc([[1, 0], [0, 0], [1, 1]], [[0.9, 0.2], [0.1, 0.3], [0.8, 0.4]])
     1.0
     """
-    return float(_macro_roc_auc(np.asarray(Y_true), np.asarray(Y_score, dtype=float)))
-
-
-def _masked_mean(values, mask):
-    """The mean of ``values`` over the last axis where ``mask`` holds; NaN where none does."""
-    count = mask.sum(axis=-1)
-    total = np.where(mask, values, 0.0).sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
-def _macro_roc_auc(Y, S):
-    # Y, S: (..., n, tags): one value per leading index.
     from scipy.stats import rankdata
 
-    Y = Y.astype(bool)
-    ranks = rankdata(S, axis=-2)  # average ranks for ties
-    pos = Y.sum(axis=-2)
-    neg = Y.shape[-2] - pos
+    Y = np.asarray(Y_true).astype(bool)
+    ranks = rankdata(np.asarray(Y_score, dtype=float), axis=0)  # average ranks for ties
+    pos = Y.sum(axis=0)
+    neg = len(Y) - pos
     both = (pos > 0) & (neg > 0)
-    rank_sums = np.where(Y, ranks, 0.0).sum(axis=-2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        auc = (rank_sums - pos * (pos + 1) / 2) / (pos * neg)
-    return _masked_mean(auc, both)
+    if not both.any():
+        return float("nan")
+    rank_sums = np.where(Y, ranks, 0.0).sum(axis=0)[both]
+    p, q = pos[both], neg[both]
+    return float(np.mean((rank_sums - p * (p + 1) / 2) / (p * q)))
 
 
 def macro_pr_auc(Y_true, Y_score) -> float:
@@ -442,27 +443,9 @@ def macro_pr_auc(Y_true, Y_score) -> float:
     >>> round(macro_pr_auc([[1, 0], [0, 0], [1, 1]], [[0.9, 0.2], [0.1, 0.3], [0.8, 0.4]]), 3)
     1.0
     """
-    return float(_macro_pr_auc(np.asarray(Y_true), np.asarray(Y_score, dtype=float)))
-
-
-def _macro_pr_auc(Y, S):
-    # Y, S: (..., n, tags). As average_precision, for every column at once: rank by score
-    # (ties share the precision at their group's last row), then AP = mean over the
-    # positives of that precision.
-    n = S.shape[-2]
-    order = np.argsort(-S, axis=-2, kind="stable")
-    scores = np.take_along_axis(S, order, axis=-2)
-    hits = np.take_along_axis(Y.astype(float), order, axis=-2)
-    rows = np.arange(n).reshape(n, 1)
-    last = np.ones(scores.shape, dtype=bool)  # the last row of each group of tied scores
-    last[..., :-1, :] = scores[..., 1:, :] != scores[..., :-1, :]
-    group_end = np.where(last, rows, n)
-    group_end = np.flip(np.minimum.accumulate(np.flip(group_end, axis=-2), axis=-2), axis=-2)
-    precision = np.take_along_axis(np.cumsum(hits, axis=-2), group_end, axis=-2) / (group_end + 1)
-    positives = hits.sum(axis=-2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ap = (hits * precision).sum(axis=-2) / positives
-    return _masked_mean(ap, positives > 0)
+    ap = _average_precisions(np.asarray(Y_true), np.asarray(Y_score, dtype=float))
+    ap = ap[~np.isnan(ap)]
+    return float(ap.mean()) if len(ap) else float("nan")
 
 
 def f1_per_tag(Y_true, Y_pred) -> np.ndarray:
