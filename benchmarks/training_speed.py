@@ -12,10 +12,12 @@ Modes, one row each per model:
 
 - ``tensorflow``: the notebooks' configuration on a CPU (no XLA: Keras's
   ``jit_compile="auto"`` turns it off where there is no GPU; batch normalisation by
-  ``utils.layers.BatchNormalization``, one fused kernel);
-- ``tensorflow-keras-bn``: the same with Keras 3's own ``BatchNormalization`` (separate
-  mean, variance and normalisation ops): the configuration before the fused layer;
-- ``tensorflow+xla``: the same with ``jit_compile=True``;
+  ``utils.layers.BatchNormalization``, one fused kernel; 02 and 03, which train on a few
+  hundred examples, compile with ``models.SMALL_DATA``: 64 steps per call);
+- ``tensorflow-before``: the configuration before the fused layer and ``SMALL_DATA``:
+  Keras 3's own ``BatchNormalization`` (separate mean, variance and normalisation ops)
+  and one step per call of the compiled function;
+- ``tensorflow+xla``: the notebooks' configuration with ``jit_compile=True``;
 - ``jax``: the JAX backend (``KERAS_BACKEND=jax``, always compiled with XLA), run in a
   subprocess since a process has one backend; skipped with the reason when JAX is missing.
 
@@ -42,18 +44,29 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-#: The networks as the notebooks build them: builder, input shape, outputs, batch size.
+#: The networks as the notebooks build them: builder, input shape, outputs, batch size,
+#: and what the notebook adds to ``compile``.
 #: 02 and 03 read 40 mel bands x 80 frames; 04 96 x 96 (features.MTAT_LOGMEL); 07 raw audio
 #: chunks of 3.69 s at 16 kHz, filters a sixteenth (quick) or an eighth (full, CPU) of Won
 #: et al.'s; 09's encoder maps 1,688 hand-crafted numbers to 32.
 MODELS = {
     "02 dense": dict(
-        build="dense", shape=(40, 80), kw=dict(units=(256, 256), dropout=0.5), batch=32
+        build="dense",
+        shape=(40, 80),
+        kw=dict(units=(256, 256), dropout=0.5),
+        batch=32,
+        compile="SMALL_DATA",
     ),
     "03 stacked CNN": dict(
-        build="stacked_cnn", shape=(40, 80), kw=dict(filters=(8, 16, 32)), batch=32
+        build="stacked_cnn",
+        shape=(40, 80),
+        kw=dict(filters=(8, 16, 32)),
+        batch=32,
+        compile="SMALL_DATA",
     ),
-    "03 parallel CNN": dict(build="parallel_cnn", shape=(40, 80), kw={}, batch=32),
+    "03 parallel CNN": dict(
+        build="parallel_cnn", shape=(40, 80), kw={}, batch=32, compile="SMALL_DATA"
+    ),
     "04 CompactCNN": dict(
         build="compact_cnn", shape=(96, 96), kw=dict(filters=(16, 32, 64, 64)), batch=32
     ),
@@ -72,7 +85,7 @@ MODELS = {
 }
 #: Rounds per measurement: the modes of a backend take turns this many times per model.
 ROUNDS = 2
-MODES = ("tensorflow", "tensorflow-keras-bn", "tensorflow+xla", "jax")
+MODES = ("tensorflow", "tensorflow-before", "tensorflow+xla", "jax")
 
 
 def build(name: str, *, keras_bn: bool = False):
@@ -126,7 +139,8 @@ def prepare(name: str, mode: str) -> dict:
 
     config.set_seed(0)
     spec = MODELS[name]
-    model = build(name, keras_bn=mode.endswith("keras-bn"))
+    before = mode == "tensorflow-before"
+    model = build(name, keras_bn=before)
     shape = tuple(model.input_shape[1:])
     outputs = model.output_shape[-1]
     steps = 20
@@ -135,7 +149,8 @@ def prepare(name: str, mode: str) -> dict:
     y = (rng.random((len(x), outputs)) < 0.3).astype("float32")
     loss = "mse" if spec["kw"].get("output_activation") == "linear" else "binary_crossentropy"
     jit = mode.endswith("xla") or mode == "jax"
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, jit_compile=jit)
+    extra = {} if before or "compile" not in spec else getattr(models, spec["compile"])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, jit_compile=jit, **extra)
     model.fit(x, y, batch_size=spec["batch"], epochs=1, verbose=0)  # compile, warm up
     bn = sum("BatchNormalization" in type(layer).__name__ for layer in model.layers)
     return {
@@ -265,10 +280,15 @@ def main(argv=None) -> int:
                 gains.append(f"{mode} {row['examples_per_s'] / base['examples_per_s']:.2f}x")
         if gains:
             print(f"{name}: speed vs tensorflow: {', '.join(gains)}")
-        before = results.get("tensorflow-keras-bn", {}).get("rows", {}).get(name, {})
-        if "examples_per_s" in before and before["batch_norm_layers"]:
+        before = results.get("tensorflow-before", {}).get("rows", {}).get(name, {})
+        changes = ["fused batch normalisation"] if before.get("batch_norm_layers") else []
+        changes += ["64 steps per call"] if "compile" in MODELS[name] else []
+        if "examples_per_s" in before and changes:
             gain = base["examples_per_s"] / before["examples_per_s"]
-            print(f"{name}: fused batch normalisation {gain:.2f}x Keras' own")
+            print(
+                f"{name}: the notebooks' configuration {gain:.2f}x the one before "
+                f"({' and '.join(changes)})"
+            )
     return 0
 
 
