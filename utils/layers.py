@@ -142,14 +142,15 @@ class EuclideanDistance(keras.layers.Layer):
 class BatchNormalization(keras.layers.BatchNormalization):
     """``keras.layers.BatchNormalization``, computed by one fused kernel on TensorFlow.
 
-    The same layer (the same weights, options and results) whose call on TensorFlow, for a
-    4-D channels-last input, runs ``tf.compat.v1.nn.fused_batch_norm`` instead of Keras 3's
-    separate mean, variance and normalisation ops. Batch normalisation reads and writes the
-    largest activations of a CNN several times over and is bound by memory, not arithmetic:
-    on a 2-core CPU the fused kernel trains CompactCNN about twice as fast
-    (``benchmarks/training_speed.py``). On other backends, other ranks, with a mask, renorm
-    or synchronised statistics it is Keras' own call. The moving variance is updated with
-    the batch's biased variance, as Keras does.
+    The same layer (the same weights and options, the same results up to float rounding)
+    whose call on TensorFlow, for a 4-D channels-last input, runs
+    ``tf.compat.v1.nn.fused_batch_norm`` instead of Keras 3's separate mean, variance and
+    normalisation ops. Batch normalisation reads and writes the largest activations of a CNN
+    several times over and is bound by memory, not arithmetic: on a 2-core CPU the fused
+    kernel makes an epoch of notebook 04's CompactCNN 1.7-2.2x faster (the README's
+    benchmarks; ``benchmarks/training_speed.py`` measures it). On other backends, other
+    ranks, with a mask, renorm or synchronised statistics it is Keras' own call. The moving
+    variance is updated with the batch's biased variance, as Keras does.
 
     Example
     -------
