@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 #: The networks as the notebooks build them: builder, input shape, outputs, batch size,
-#: and what the notebook adds to ``compile``.
+#: and whether the notebook compiles with ``models.SMALL_DATA``.
 #: 02 and 03 read 40 mel bands x 80 frames; 04 96 x 96 (features.MTAT_LOGMEL); 07 raw audio
 #: chunks of 3.69 s at 16 kHz, filters a sixteenth (quick) or an eighth (full, CPU) of Won
 #: et al.'s; 09's encoder maps 1,688 hand-crafted numbers to 32.
@@ -55,18 +55,16 @@ MODELS = {
         shape=(40, 80),
         kw=dict(units=(256, 256), dropout=0.5),
         batch=32,
-        compile="SMALL_DATA",
+        small_data=True,
     ),
     "03 stacked CNN": dict(
         build="stacked_cnn",
         shape=(40, 80),
         kw=dict(filters=(8, 16, 32)),
         batch=32,
-        compile="SMALL_DATA",
+        small_data=True,
     ),
-    "03 parallel CNN": dict(
-        build="parallel_cnn", shape=(40, 80), kw={}, batch=32, compile="SMALL_DATA"
-    ),
+    "03 parallel CNN": dict(build="parallel_cnn", shape=(40, 80), kw={}, batch=32, small_data=True),
     "04 CompactCNN": dict(
         build="compact_cnn", shape=(96, 96), kw=dict(filters=(16, 32, 64, 64)), batch=32
     ),
@@ -149,7 +147,7 @@ def prepare(name: str, mode: str) -> dict:
     y = (rng.random((len(x), outputs)) < 0.3).astype("float32")
     loss = "mse" if spec["kw"].get("output_activation") == "linear" else "binary_crossentropy"
     jit = mode.endswith("xla") or mode == "jax"
-    extra = {} if before or "compile" not in spec else getattr(models, spec["compile"])
+    extra = models.SMALL_DATA if spec.get("small_data") and not before else {}
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, jit_compile=jit, **extra)
     model.fit(x, y, batch_size=spec["batch"], epochs=1, verbose=0)  # compile, warm up
     bn = sum("BatchNormalization" in type(layer).__name__ for layer in model.layers)
@@ -268,6 +266,8 @@ def main(argv=None) -> int:
         if modes:
             results.update(run_backend(backend, modes, args.models, args.seconds))
     results = {mode: results[mode] for mode in args.modes}
+    from utils import models  # SMALL_DATA, for the summary lines
+
     print(table(results))
     for name in args.models:
         base = results.get("tensorflow", {}).get("rows", {}).get(name, {})
@@ -282,7 +282,8 @@ def main(argv=None) -> int:
             print(f"{name}: speed vs tensorflow: {', '.join(gains)}")
         before = results.get("tensorflow-before", {}).get("rows", {}).get(name, {})
         changes = ["fused batch normalisation"] if before.get("batch_norm_layers") else []
-        changes += ["64 steps per call"] if "compile" in MODELS[name] else []
+        steps = models.SMALL_DATA["steps_per_execution"]
+        changes += [f"{steps} steps per call"] if MODELS[name].get("small_data") else []
         if "examples_per_s" in before and changes:
             gain = base["examples_per_s"] / before["examples_per_s"]
             print(
